@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# run_tests.sh - the README's test command: bootstrap, configure, build, and run
+# every meson test suite (unit, bpf, server, client, hedger, lab, vm, regression).
+# Extra arguments go to `meson test` (e.g. --suite unit).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+./scripts/bootstrap.sh
+build=${BUILD_DIR:-build}
+if [ -f "$build/build.ninja" ]; then
+  meson setup --reconfigure "$build" -Dwerror=true >/dev/null
+else
+  meson setup "$build" -Dwerror=true >/dev/null
+fi
+meson compile -C "$build"
+meson test -C "$build" --print-errorlogs "$@"
