@@ -47,12 +47,17 @@ int hist_record_n(struct hist *h, int64_t value, int64_t n);
 int64_t hist_merge(struct hist *dst, const struct hist *src);
 
 int64_t hist_count(const struct hist *h);
-int64_t hist_min(const struct hist *h);   /* 0 when empty */
-int64_t hist_max(const struct hist *h);   /* 0 when empty */
+/* Exact recorded extremes (0 when empty); after hist_decode the bounds of the
+ * first/last non-empty bucket instead, as HdrHistogram's decoders do. */
+int64_t hist_min(const struct hist *h);
+int64_t hist_max(const struct hist *h);
+/* Mean and standard deviation over bucket midpoints (HdrHistogram's way). */
 double hist_mean(const struct hist *h);
 double hist_stddev(const struct hist *h);
-/* hist_value_at_percentile - @p in [0, 100]; the highest value equivalent to
- * the smallest recorded value whose cumulative count reaches p% (0 if empty). */
+/* hist_value_at_percentile - @p in [0, 100] (clamped); HdrHistogram's
+ * definition: the highest value equivalent to the bucket where the
+ * cumulative count first reaches ceil(p/100 * count), at least 1 count
+ * (lowest equivalent for p == 0; 0 if empty). */
 int64_t hist_value_at_percentile(const struct hist *h, double p);
 /* hist_count_at_value - how many recorded values are equivalent to @v. */
 int64_t hist_count_at_value(const struct hist *h, int64_t v);
@@ -86,8 +91,11 @@ int hist_write_percentiles(const struct hist *h, FILE *out, int ticks_per_half_d
  * (values in ns); with @header a header row first. 0 or -errno. */
 int hist_write_summary_csv(const struct hist *h, FILE *out, const char *label, bool header);
 
-/* hist_encode - V2 compressed encoding (ZigZag LEB128 counts, zlib) in base64,
+/* hist_encode - V2 compressed encoding (ZigZag LEB128 counts, zlib) in base64
+ * (the "HISTF..." strings of HdrHistogram logs),
  * as one NUL-terminated string in *@out_b64 (caller frees). 0 or -errno. */
 int hist_encode(const struct hist *h, char **out_b64);
-/* hist_decode - inverse of hist_encode; *@out is a new histogram. 0 or -errno. */
+/* hist_decode - inverse of hist_encode (also takes the uncompressed V2 form);
+ * *@out is a new histogram with the encoded range and digits. 0, -EINVAL on
+ * malformed input, -ENOMEM. */
 int hist_decode(const char *b64, struct hist **out);

@@ -28,7 +28,9 @@ int parse_duration_ns(const char *what, const char *text, uint64_t *out_ns)
 	char *end;
 	double v;
 
-	if (!text || !*text || isspace((unsigned char)*text) || *text == '-' || *text == '+')
+	/* No unit has an x: refuse strtod's hex floats ("0x10ms"). */
+	if (!text || !*text || isspace((unsigned char)*text) || *text == '-' || *text == '+' ||
+	    strpbrk(text, "xX"))
 		return bad(what, text, expected);
 	errno = 0;
 	v = strtod(text, &end);
@@ -63,7 +65,14 @@ int parse_u64(const char *what, const char *text, uint64_t min, uint64_t max, ui
 	if (!text || !*text || !isdigit((unsigned char)*text))
 		return bad(what, text, "a non-negative integer");
 	errno = 0;
-	v = strtoull(text, &end, 0);
+	/* Base 10 unless "0x": base 0 would read "010" as octal 8. */
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		if (!isxdigit((unsigned char)text[2]))  /* strtoull takes " -5" */
+			return bad(what, text, "a non-negative integer");
+		v = strtoull(text + 2, &end, 16);
+	} else {
+		v = strtoull(text, &end, 10);
+	}
 	if (errno || *end)
 		return bad(what, text, "a non-negative integer");
 	if (v < min || v > max) {
@@ -176,6 +185,7 @@ int parse_endpoint(const char *what, const char *text,
 	char host[256];
 	const char *colon, *port;
 	uint64_t port_num;
+	char *end;
 	size_t hlen;
 	int err;
 
@@ -205,7 +215,10 @@ int parse_endpoint(const char *what, const char *text,
 		hints.ai_family = AF_UNSPEC;
 	}
 	host[hlen] = '\0';
-	if (!*port || parse_u64(what, port, 0, 65535, &port_num))
+	/* Checked here rather than with parse_u64 so a bad port logs one line. */
+	errno = 0;
+	port_num = isdigit((unsigned char)*port) ? strtoull(port, &end, 10) : 0;
+	if (!isdigit((unsigned char)*port) || errno || *end || port_num > 65535)
 		return bad(what, text, expected);
 	err = getaddrinfo(host, NULL, &hints, &res);
 	if (err || !res) {
