@@ -1,0 +1,61 @@
+/* test_lathist_print: folding the log-linear buckets into log2 rows is exact
+ * (every bucket lands in the row of its values), and the bars print the
+ * non-empty row range like bcc's print_log2_hist. No root needed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "lathist_print.h"
+
+int main(void)
+{
+	static const uint64_t us[] = { 0, 1, 1, 3, 100, 100, 127, 128, 5000, 5000, 5000, 5000 };
+	struct lathist h;
+	uint64_t rows[LATHIST_LOG2_ROWS], want[LATHIST_LOG2_ROWS] = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(&h, 0, sizeof(h));
+	for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+		h.counts[lathist_bucket(us[i])]++;
+		want[us[i] < 2 ? 0 : 63 - __builtin_clzll(us[i])]++;	/* row by definition */
+	}
+	/* every bucket folds to the row of both of its edges */
+	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++) {
+		struct lathist one;
+		uint64_t lo = lathist_lower_us(i), hi = lathist_upper_us(i) - 1;
+		int row = lo < 2 ? 0 : 63 - __builtin_clzll(lo);
+
+		PH_EQ(hi < 2 ? 0 : 63 - __builtin_clzll(hi), row, "bucket within one log2 row");
+		memset(&one, 0, sizeof(one));
+		one.counts[i] = 1;
+		lathist_fold_log2(&one, rows);
+		PH_EQ(rows[row], 1, "folded row");
+	}
+	lathist_fold_log2(&h, rows);
+	for (int k = 0; k < LATHIST_LOG2_ROWS; k++)
+		PH_CHECK(rows[k] == want[k], "row %d: %llu, want %llu", k,
+			 (unsigned long long)rows[k], (unsigned long long)want[k]);
+
+	f = open_memstream(&text, &len);
+	lathist_print_log2(f, &h);
+	fclose(f);
+	fputs(text, stdout);
+	PH_CHECK(strstr(text, "         0 -> 1          : 3        |******************************          |\n") != NULL,
+		 "row 0 -> 1 with 3 of max 4");
+	PH_CHECK(strstr(text, "      4096 -> 8191       : 4        |****************************************|\n") != NULL,
+		 "row 4096 -> 8191 with the max");
+	PH_CHECK(strstr(text, "       128 -> 255        : 1        |**********                              |\n") != NULL,
+		 "row 128 -> 255");
+	PH_CHECK(strstr(text, "8192 ->") == NULL, "rows after the last non-empty one printed");
+	free(text);
+
+	memset(&h, 0, sizeof(h));
+	f = open_memstream(&text, &len);
+	lathist_print_log2(f, &h);
+	fclose(f);
+	PH_EQ(len, 0, "empty histogram prints nothing");
+	free(text);
+	return ph_finish("lathist_print");
+}
