@@ -20,7 +20,7 @@ packages=(
   # nodejs package does not bring its own (nodesource's does, Debian's does not)
   nodejs
   # stock-kernel VM (netns-lab/vm.sh)
-  qemu-system-x86 busybox-static cpio kmod
+  qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 )
 with_tex=0
 check_only=0

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# testlib.sh - shared by the lab tests: skip rules, a unique prefix per test,
+# cleanup traps, and the before/after snapshot proving nothing is left.
+set -euo pipefail
+
+LAB_SH=${KH_LAB_SH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh}
+UDP_PROBE=${KH_UDP_PROBE:-}
+T_NAME=$(basename "$0" .sh)
+T_PREFIXES=()
+
+skip() { echo "SKIP $T_NAME: $*"; exit 77; }
+# t_has ARGS... - grep that reads all its input: with pipefail, "grep -q"
+# exiting early would fail the pipeline through the writer's SIGPIPE.
+t_has() { grep "$@" >/dev/null; }
+fail() { echo "FAIL $T_NAME: $*" >&2; exit 1; }
+pass() { echo "PASS $T_NAME${1:+: $1}"; exit 0; }
+
+t_require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	command -v ip >/dev/null && command -v tc >/dev/null || skip "needs iproute2 (ip, tc)"
+	local probe="khtest$$"
+	ip netns add "$probe" 2>/dev/null || skip "cannot create a network namespace"
+	ip netns del "$probe"
+}
+
+t_require_probe() {
+	[ -n "$UDP_PROBE" ] && [ -x "$UDP_PROBE" ] || skip "udp-probe not built (run under meson test)"
+}
+
+# t_prefix - a fresh prefix for this test ("t" + 5 hex); removed on exit.
+t_prefix() {
+	local p
+	p=t$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-5)
+	T_PREFIXES+=("$p")
+	echo "$p"
+}
+
+# The documented pattern: whatever happens, the test's labs go away.
+t_cleanup() {
+	local p j
+	# Background helpers of the test itself (servers, fake owners).
+	for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
+	for p in "${T_PREFIXES[@]}"; do
+		"$LAB_SH" down --quiet --prefix "$p" >/dev/null 2>&1 || true
+	done
+}
+trap t_cleanup EXIT
+
+# t_snapshot - what a lab may never leave behind on the host: the host's
+# links and their qdiscs (lab links live only inside lab namespaces).
+t_snapshot() {
+	{
+		ip -o link show | awk -F': ' '{ print "link", $2 }' | sed 's/@.*//' | sort
+		tc qdisc show | sed 's/ refcnt [0-9]*//' | sort
+	}
+}
+
+# t_netns_inodes P - inode numbers of lab P's namespaces.
+t_netns_inodes() {
+	local ns
+	for ns in $(ip netns list | awk -v p="$1-" 'index($1, p) == 1 { print $1 }'); do
+		stat -L -c %i "/run/netns/$ns"
+	done
+}
+
+# t_assert_gone P BEFORE INODES - lab P left nothing: no namespace named
+# P-*, no state file, host links/qdiscs as BEFORE, and no process still
+# inside one of its namespaces (which would keep it alive unnamed).
+t_assert_gone() {
+	local p=$1 before=$2 inodes=$3 after ino left nets
+	left=$(ip netns list | awk -v p="$p-" 'index($1, p) == 1 { print $1 }')
+	[ -z "$left" ] || fail "namespaces left behind: $left"
+	[ ! -e "${KH_LAB_STATE_DIR:-/run/kernel-hedge-lab}/$p.env" ] || fail "state file left behind"
+	after=$(t_snapshot)
+	if [ "$before" != "$after" ]; then
+		diff <(echo "$before") <(echo "$after") >&2 || true
+		fail "host links or qdiscs changed"
+	fi
+	# (Some /proc entries vanish while readlink runs: its status means nothing.)
+	nets=$(readlink /proc/[0-9]*/ns/net 2>/dev/null || true)
+	for ino in $inodes; do
+		if printf '%s\n' "$nets" | t_has -x "net:\[$ino\]"; then
+			fail "a process still lives in a removed namespace of $p (net:[$ino])"
+		fi
+	done
+}
+
+# t_env_get KEY TEXT - the value of KEY in KEY=VALUE lines.
+t_env_get() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1; }
+
+# t_ping NS ADDR - one ICMP echo (busybox ping: no iputils on this host).
+t_ping() {
+	local cmd=ping
+	case "$2" in *:*) cmd=ping6 ;; esac
+	ip netns exec "$1" busybox "$cmd" -c 1 -W 2 "$2" >/dev/null 2>&1
+}
+
+# t_udp NS_SERVER ADDR NS_CLIENT [PORT] - a UDP echo across the lab.
+t_udp() {
+	local sns=$1 addr=$2 cns=$3 port=${4:-7777} ep spid rc=0
+	case "$addr" in *:*) ep="[$addr]:$port" ;; *) ep="$addr:$port" ;; esac
+	ip netns exec "$sns" "$UDP_PROBE" serve --timeout 5s "$ep" &
+	spid=$!
+	ip netns exec "$cns" "$UDP_PROBE" send --tries 20 --timeout 100ms "$ep" || rc=1
+	wait "$spid" || rc=1
+	return $rc
+}
