@@ -1,0 +1,111 @@
+# lib.sh - shared helpers of hedge-client's integration tests (bash).
+# Sourced by each test; it sets up a scratch directory and a trap that stops
+# every process the test started and removes the scratch directory.
+# Traffic stays on loopback; ports are random free ones.
+set -u
+
+: "${HEDGE_CLIENT:?HEDGE_CLIENT must point at the hedge-client binary}"
+: "${UDP_MISBEHAVE:=}"
+: "${CHAOS_SERVER:=}"
+
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hedge-client-test.XXXXXX")
+T_PIDS=()
+
+t_cleanup() {
+	local p
+	for p in "${T_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${T_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$T_DIR"
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM
+
+t_fail() { echo "FAIL: $*" >&2; exit 1; }
+t_skip() { echo "SKIP: $*" >&2; exit 77; }
+t_info() { echo "# $*" >&2; }
+
+# t_free_port - a random UDP port nobody listens on.
+t_free_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Hlun "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	t_fail "no free UDP port found"
+}
+
+# t_wait_port PORT - until something is bound to UDP PORT (5 s at most).
+t_wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	t_fail "nothing listens on UDP port $1 after 5 s"
+}
+
+t_need_chaos() {
+	[ -n "$CHAOS_SERVER" ] && [ -x "$CHAOS_SERVER" ] || t_skip "chaos-server is not built"
+}
+
+# t_chaos PORT [OPTIONS...] - start chaos-server on 127.0.0.1:PORT.
+t_chaos() {
+	local port=$1
+	shift
+	"$CHAOS_SERVER" --bind 127.0.0.1 --port "$port" "$@" >"$T_DIR/chaos-$port.log" 2>&1 &
+	T_PIDS+=($!)
+	t_wait_port "$port"
+}
+
+# t_misbehave PORT MODE [OPTIONS...] - start the udp-misbehave helper.
+t_misbehave() {
+	local port=$1 mode=$2
+	shift 2
+	"$UDP_MISBEHAVE" --port "$port" --mode "$mode" --lifetime 60s "$@" \
+		>"$T_DIR/misbehave-$port.log" 2>&1 &
+	T_PIDS+=($!)
+	t_wait_port "$port"
+}
+
+# t_client NAME [OPTIONS...] - run hedge-client with --out $T_DIR/NAME; its
+# stdout goes to $T_DIR/NAME.out, stderr to $T_DIR/NAME.err; fails the test
+# when it exits non-zero.
+t_client() {
+	local name=$1
+	shift
+	if ! "$HEDGE_CLIENT" --quiet --out "$T_DIR/$name" "$@" >"$T_DIR/$name.out" 2>"$T_DIR/$name.err"; then
+		cat "$T_DIR/$name.err" >&2
+		t_fail "hedge-client $* exited non-zero"
+	fi
+	cat "$T_DIR/$name.out" >&2
+}
+
+# t_param NAME KEY - a value from NAME/params.txt.
+t_param() { sed -n "s/^$2=//p" "$T_DIR/$1/params.txt"; }
+
+# t_summary NAME LABEL COLUMN - a column (count,min,p50,p90,p95,p99,p99.9,
+# max,mean; ns) of row LABEL of NAME/summary.csv.
+t_summary() {
+	awk -F, -v label="$2" -v col="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		$1 == label { print $(idx[col]); exit }' "$T_DIR/$1/summary.csv"
+}
+
+# t_ms NS - nanoseconds as milliseconds (3 decimals).
+t_ms() { awk -v v="$1" 'BEGIN { printf "%.3f", v / 1e6 }'; }
+
+# t_check DESCRIPTION AWK-EXPRESSION - fail unless the expression is true.
+t_check() {
+	if awk "BEGIN { exit !($2) }"; then
+		t_info "ok: $1"
+	else
+		t_fail "$1 ($2)"
+	fi
+}
