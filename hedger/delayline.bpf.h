@@ -1,0 +1,143 @@
+/* delayline.bpf.h: the delay-line backends behind one interface.
+ *   hedger_line_park()  - splitter side: put a clone of @skb into the line;
+ *   hedger_line_hold()  - rescuer side: true while the clone must wait more
+ *                         (only recirc holds in BPF; qdisc backends hold in
+ *                         the qdisc and release the clone when it is due).
+ * Included by hedger.bpf.c only; uses its maps and knobs. */
+#pragma once
+
+/* htb: claim a class whose token debt has been repaid; 0 when none is free.
+ * Probes a few classes from a shared cursor so CPUs rarely collide. */
+static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
+{
+	__u32 zero = 0, start, i;
+	__u32 *cursor;
+
+	cursor = bpf_map_lookup_elem(&htb_cursor, &zero);
+	if (!cursor || !cfg_class_pool)
+		return 0;
+	start = __sync_fetch_and_add(cursor, 1);
+	for (i = 0; i < 8; i++) {
+		__u32 c = (start + i) % cfg_class_pool;
+		__u64 *busy, old;
+
+		busy = bpf_map_lookup_elem(&htb_busy, &c);
+		if (!busy)
+			return 0;
+		old = *busy;
+		if (old > now)
+			continue;
+		if (__sync_val_compare_and_swap(busy, old, busy_until) == old)
+			return c + 1;	/* classes are 1:1 .. 1:N */
+	}
+	return 0;
+}
+
+/* htb: grow to S bytes and clone (the dummy: passes at once and leaves the
+ * class in debt S/R), shrink back and clone again (the real copy: released
+ * by HTB's watchdog when the debt is repaid, about S/R = T later). */
+static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_val *v,
+				    __u64 delay_ns)
+{
+	__u32 orig_len = skb->len, orig_mark = skb->mark, orig_prio = skb->priority;
+	__u64 dummy_len, len_ns, busy_until;
+	__u32 cls;
+	int err;
+
+	/* HTB charges the dummy's skb->len (L2 header included, no GSO) and
+	 * releases the class's next packet when its ctokens are back at 0:
+	 * S/R - cbuffer after the dummy left (cburst = 1 byte). So S = T x R
+	 * + 1 byte, minus the calibration for the watchdog's typical lateness. */
+	dummy_len = delay_ns * cfg_htb_rate_Bps / 1000000000ULL + 1;
+	dummy_len = dummy_len > cfg_htb_calib_bytes ? dummy_len - cfg_htb_calib_bytes : 0;
+	if (dummy_len > cfg_htb_max_dummy)
+		dummy_len = cfg_htb_max_dummy;
+	/* The class is busy while in debt: the dummy (T), then the real copy. */
+	len_ns = (__u64)orig_len * 1000000000ULL / cfg_htb_rate_Bps;
+	busy_until = v->send_ns + delay_ns + len_ns + cfg_htb_guard_ns;
+	cls = htb_claim_class(v->send_ns, busy_until);
+	if (!cls) {
+		count(HC_NO_CLASS);
+		return -EBUSY;
+	}
+	v->htb_class = cls;
+
+	skb->priority = (HEDGER_HTB_MAJOR << 16) | cls;
+	skb->mark = HEDGER_MARK_DUMMY;
+	if (dummy_len > orig_len) {
+		err = bpf_skb_change_tail(skb, dummy_len, 0);
+		if (!err)
+			err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
+		/* Always try to restore the original length, even on error. */
+		if (bpf_skb_change_tail(skb, orig_len, 0) && !err)
+			err = -EFAULT;
+	} else {
+		/* A frame already longer than T x R: the copy itself is the
+		 * dummy (hold = len / R, a little over T). */
+		err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
+	}
+	if (err)
+		goto restore;
+	skb->mark = HEDGER_MARK_HEDGE;
+	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
+restore:
+	skb->mark = orig_mark;
+	skb->priority = orig_prio;
+	return err;
+}
+
+/* edt: the clone carries its departure time; sch_fq on the line holds it. */
+static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_val *v)
+{
+	__u64 orig_ts = skb->tstamp;
+	__u8 orig_type = skb->tstamp_type;
+	__u32 orig_mark = skb->mark;
+	int err;
+
+	err = bpf_skb_set_tstamp(skb, v->release_ns, BPF_SKB_TSTAMP_DELIVERY_MONO);
+	if (err)
+		return err;
+	skb->mark = HEDGER_MARK_HEDGE;
+	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
+	skb->mark = orig_mark;
+	if (orig_type == BPF_SKB_TSTAMP_DELIVERY_MONO && orig_ts)
+		bpf_skb_set_tstamp(skb, orig_ts, BPF_SKB_TSTAMP_DELIVERY_MONO);
+	else
+		bpf_skb_set_tstamp(skb, orig_ts, BPF_SKB_TSTAMP_UNSPEC);
+	return err;
+}
+
+/* netem (fixed T at the line's root) and recirc (own ingress) just clone. */
+static __always_inline int plain_park(struct __sk_buff *skb, __u64 flags)
+{
+	__u32 orig_mark = skb->mark;
+	int err;
+
+	skb->mark = HEDGER_MARK_HEDGE;
+	err = bpf_clone_redirect(skb, cfg_line_ifindex, flags);
+	skb->mark = orig_mark;
+	return err;
+}
+
+static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger_sb_val *v,
+					    __u64 delay_ns)
+{
+	switch (cfg_backend) {
+	case HEDGER_BACKEND_HTB:
+		return htb_park(skb, v, delay_ns);
+	case HEDGER_BACKEND_EDT:
+		return edt_park(skb, v);
+	case HEDGER_BACKEND_RECIRC:
+		return plain_park(skb, BPF_F_INGRESS);
+	case HEDGER_BACKEND_NETEM:
+		return plain_park(skb, 0);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Only recirc holds in BPF: until the deadline the clone goes round again. */
+static __always_inline bool hedger_line_hold(struct hedger_sb_val *v, __u64 now)
+{
+	return cfg_backend == HEDGER_BACKEND_RECIRC && now < v->release_ns;
+}

@@ -1,0 +1,78 @@
+/* line.c: create and remove the delay line's veth pair and qdiscs. */
+#include <errno.h>
+#include <string.h>
+
+#include "hedger.h"
+#include "line.h"
+#include "state.h"
+
+uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes)
+{
+	uint64_t r = delay_ns ? dummy_bytes * 1000000000ULL / delay_ns : 0;
+
+	return r ? r : 1;
+}
+
+static int line_qdisc(struct nl_handle *nl, const struct line_cfg *cfg, int ifindex)
+{
+	int err = 0;
+
+	switch (cfg->backend) {
+	case HEDGER_BACKEND_HTB:
+		err = nl_qdisc_add_htb(nl, ifindex);
+		/* burst 1: the class has (almost) no bucket, so its tokens go
+		 * negative by the full dummy and the next packet waits S/R. */
+		for (uint32_t c = 1; !err && c <= cfg->classes; c++)
+			err = nl_htb_class_add(nl, ifindex, c, cfg->htb_rate_Bps, 1);
+		return err;
+	case HEDGER_BACKEND_EDT:
+		return nl_qdisc_add_fq(nl, ifindex, 100000, 100000);
+	case HEDGER_BACKEND_NETEM:
+		return nl_qdisc_add_netem(nl, ifindex, cfg->delay_ns, 100000);
+	case HEDGER_BACKEND_RECIRC:
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, struct line *l)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	state_line_names(ifindex, l->a, l->b);
+	err = nl_veth_create(nl, l->a, l->b, 1000);
+	if (err)
+		return err;
+	l->created = 1;
+	l->a_ifindex = (int)if_nametoindex(l->a);
+	l->b_ifindex = (int)if_nametoindex(l->b);
+	if (!l->a_ifindex || !l->b_ifindex) {
+		err = -ENODEV;
+		goto fail;
+	}
+	err = line_qdisc(nl, cfg, l->a_ifindex);
+	if (!err)
+		err = nl_link_set_up(nl, l->b_ifindex);
+	if (!err)
+		err = nl_link_set_up(nl, l->a_ifindex);
+	if (!err)
+		return 0;
+fail:
+	{
+		char msg[sizeof(nl->err_msg)];
+
+		memcpy(msg, nl->err_msg, sizeof(msg));	/* the cause, not the cleanup */
+		line_destroy(nl, l);
+		memcpy(nl->err_msg, msg, sizeof(msg));
+	}
+	return err;
+}
+
+void line_destroy(struct nl_handle *nl, struct line *l)
+{
+	if (l->created && l->a_ifindex)
+		nl_link_delete(nl, l->a_ifindex);
+	l->created = 0;
+}

@@ -1,0 +1,33 @@
+/* line.h: the delay line's kernel objects: a veth pair khd<ifindex>a/b in
+ * the current netns, both up, with the backend's qdisc on the a end:
+ *   htb    - HTB root 1: with leaf classes 1:1..1:N, rate = ceil = R, burst 1
+ *   edt    - sch_fq root
+ *   netem  - netem root with delay T
+ *   recirc - no qdisc (clones go straight to b's ingress)
+ * Deleting the a end deletes the pair and its qdiscs. */
+#pragma once
+#include <stdint.h>
+#include <net/if.h>
+
+#include "netlink.h"
+
+struct line {
+	char a[IFNAMSIZ], b[IFNAMSIZ];
+	int a_ifindex, b_ifindex;
+	int created;
+};
+
+struct line_cfg {
+	int backend;
+	uint64_t delay_ns;
+	uint32_t classes;	/* htb pool size */
+	uint64_t htb_rate_Bps;
+};
+
+/* line_htb_rate - the rate R (bytes/s) at which a dummy of @dummy_bytes
+ * holds a clone for @delay_ns. */
+uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes);
+/* line_create - build the line for the dev with @ifindex; on error nothing
+ * is left and nl->err_msg may say why. */
+int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, struct line *l);
+void line_destroy(struct nl_handle *nl, struct line *l);

@@ -1,0 +1,34 @@
+/* netlink.h: the few rtnetlink operations the hedger's delay lines need,
+ * through libmnl: a veth pair, link up/delete, root qdiscs and HTB classes.
+ * Every function returns 0 or -errno; a kernel extack message, if any, is
+ * kept in nl->err_msg for the caller's one-line error. */
+#pragma once
+#include <stdint.h>
+
+struct mnl_socket;
+
+struct nl_handle {
+	struct mnl_socket *sock;
+	uint32_t seq;
+	uint32_t portid;
+	char err_msg[160];
+};
+
+int nl_open(struct nl_handle *nl);
+void nl_close(struct nl_handle *nl);
+
+/* nl_veth_create - veth pair @a <-> @b in the current netns, tx queue @txqlen. */
+int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen);
+int nl_link_set_up(struct nl_handle *nl, int ifindex);
+int nl_link_delete(struct nl_handle *nl, int ifindex);
+
+/* nl_qdisc_add_htb - HTB root 1: on @ifindex; unclassified packets go direct. */
+int nl_qdisc_add_htb(struct nl_handle *nl, int ifindex);
+/* nl_htb_class_add - leaf 1:@minor under the root, rate = ceil = @rate_Bps
+ * bytes/s, burst = cburst = @burst_bytes. */
+int nl_htb_class_add(struct nl_handle *nl, int ifindex, uint32_t minor,
+		     uint64_t rate_Bps, uint32_t burst_bytes);
+/* nl_qdisc_add_fq - sch_fq root with room for many parked clones. */
+int nl_qdisc_add_fq(struct nl_handle *nl, int ifindex, uint32_t limit, uint32_t flow_limit);
+/* nl_qdisc_add_netem - netem root with a fixed @delay_ns. */
+int nl_qdisc_add_netem(struct nl_handle *nl, int ifindex, uint64_t delay_ns, uint32_t limit);

@@ -1,0 +1,255 @@
+/* bpf_harness.c: see bpf_harness.h. */
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_harness.h"
+
+int tb_failures;
+struct __sk_buff tb_last_ctx;
+
+static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	return l == LIBBPF_WARN ? vfprintf(stderr, f, ap) : 0;
+}
+
+void tb_require(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root for BPF_PROG_TEST_RUN\n");
+		exit(77);
+	}
+	/* Clones are redirected to this private namespace's loopback. */
+	if (unshare(CLONE_NEWNET)) {
+		printf("SKIP: cannot create a network namespace: %s\n", strerror(errno));
+		exit(77);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_flags = IFF_UP;
+	if (fd < 0 || ioctl(fd, SIOCSIFFLAGS, &ifr)) {
+		printf("SKIP: cannot bring up lo in the test namespace\n");
+		exit(77);
+	}
+	close(fd);
+	libbpf_set_print(quiet);
+}
+
+int tb_open(struct tb *t, const struct tb_cfg *cfg)
+{
+	struct hedger_service_key k;
+	struct hedger_service_val v = { .index = 0 };
+	int err, fd;
+
+	memset(t, 0, sizeof(*t));
+	t->ncpu = libbpf_num_possible_cpus();
+	t->skel = hedger_bpf__open();
+	if (!t->skel)
+		return -errno;
+	t->skel->rodata->cfg_backend = (uint32_t)cfg->backend;
+	t->skel->rodata->cfg_delay_ns = cfg->delay_ns ? cfg->delay_ns : 10000000;
+	t->skel->rodata->cfg_id_offset = cfg->id_offset;
+	t->skel->rodata->cfg_id_width = cfg->id_width ? cfg->id_width : 4;
+	t->skel->rodata->cfg_id_be = cfg->id_be;
+	t->skel->rodata->cfg_line_ifindex = cfg->line_ifindex ? cfg->line_ifindex : 1;
+	t->skel->rodata->cfg_out_ifindex = 1;
+	t->skel->rodata->cfg_class_pool = cfg->classes ? cfg->classes : 16;
+	t->skel->rodata->cfg_htb_rate_Bps = 1500000;
+	if (cfg->sb_size)
+		bpf_map__set_max_entries(t->skel->maps.scoreboard, cfg->sb_size);
+	err = hedger_bpf__load(t->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES) {
+			printf("SKIP: cannot load BPF programs: %s\n", strerror(-err));
+			exit(77);
+		}
+		return err;
+	}
+	fd = bpf_map__fd(t->skel->maps.services);
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET, TB_SERVER4, k.addr.a);
+	k.port = htons(TB_PORT);
+	k.family = 4;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -errno;
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET6, TB_SERVER6, k.addr.a);
+	k.port = htons(TB_PORT);
+	k.family = 6;
+	v.index = 1;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void tb_close(struct tb *t)
+{
+	hedger_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width, bool be,
+		       uint64_t id)
+{
+	memset(buf, 0x5a, len);
+	for (uint32_t i = 0; i < width && off + i < len; i++) {
+		uint32_t shift = be ? 8 * (width - 1 - i) : 8 * i;
+
+		buf[off + i] = (uint8_t)(id >> shift);
+	}
+	return len;
+}
+
+void tb_build(struct tb_pkt *p, const struct tb_spec *s)
+{
+	uint8_t *d = p->data;
+	uint16_t sport = s->sport ? s->sport : s->reply ? TB_PORT : TB_CPORT;
+	uint16_t dport = s->dport ? s->dport : s->reply ? TB_CPORT : TB_PORT;
+	const char *src = s->family == 6 ? (s->reply ? TB_SERVER6 : TB_CLIENT6)
+					 : (s->reply ? TB_SERVER4 : TB_CLIENT4);
+	const char *dst = s->family == 6 ? (s->reply ? TB_CLIENT6 : TB_SERVER6)
+					 : (s->reply ? TB_CLIENT4 : TB_SERVER4);
+	uint32_t l3, l4, udp_len = 8 + s->payload_len;
+	uint16_t v16;
+
+	memset(p, 0, sizeof(*p));
+	/* Ethernet: locally administered MACs. */
+	memcpy(d, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	d[12] = s->family == 6 ? 0x86 : 0x08;
+	d[13] = s->family == 6 ? 0xdd : 0x00;
+	l3 = 14;
+	if (s->family == 6) {
+		uint32_t ext = s->v6_nexthdr ? 8 : 0;
+
+		d[l3] = 0x60;
+		v16 = htons((uint16_t)(udp_len + ext));
+		memcpy(d + l3 + 4, &v16, 2);
+		d[l3 + 6] = s->v6_nexthdr ? s->v6_nexthdr : (s->proto ? s->proto : 17);
+		d[l3 + 7] = 64;
+		inet_pton(AF_INET6, src, d + l3 + 8);
+		inet_pton(AF_INET6, dst, d + l3 + 24);
+		l4 = l3 + 40;
+		if (ext) {	/* one 8-byte extension header, then UDP */
+			d[l4] = 17;
+			d[l4 + 1] = 0;
+			l4 += 8;
+		}
+	} else {
+		uint32_t ihl = 20 + s->ip_opts;
+
+		d[l3] = (uint8_t)(0x40 | (ihl / 4));
+		v16 = htons((uint16_t)(ihl + udp_len));
+		memcpy(d + l3 + 2, &v16, 2);
+		v16 = htons(s->frag);
+		memcpy(d + l3 + 6, &v16, 2);
+		d[l3 + 8] = 64;
+		d[l3 + 9] = s->proto ? s->proto : 17;
+		inet_pton(AF_INET, src, d + l3 + 12);
+		inet_pton(AF_INET, dst, d + l3 + 16);
+		/* Options: NOPs (1), so a parser that ignores ihl reads garbage. */
+		memset(d + l3 + 20, 1, s->ip_opts);
+		l4 = l3 + ihl;
+	}
+	v16 = htons(sport);
+	memcpy(d + l4, &v16, 2);
+	v16 = htons(dport);
+	memcpy(d + l4 + 2, &v16, 2);
+	v16 = htons((uint16_t)udp_len);
+	memcpy(d + l4 + 4, &v16, 2);
+	memcpy(d + l4 + 8, s->payload, s->payload_len);
+	p->len = l4 + udp_len;
+	if (s->ethertype) {
+		d[12] = (uint8_t)(s->ethertype >> 8);
+		d[13] = (uint8_t)s->ethertype;
+	}
+	if (s->truncate && s->truncate < p->len)
+		p->len = s->truncate;
+}
+
+int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint32_t mark,
+	   int *retval, struct tb_pkt *out)
+{
+	struct __sk_buff ctx;
+	static struct tb_pkt scratch;
+	struct tb_pkt *o = out ? out : &scratch;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.mark = mark;
+	opts.data_in = p->data;
+	opts.data_size_in = p->len;
+	opts.data_out = o->data;
+	opts.data_size_out = sizeof(o->data);
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	memset(&tb_last_ctx, 0, sizeof(tb_last_ctx));
+	opts.ctx_out = &tb_last_ctx;
+	opts.ctx_size_out = sizeof(tb_last_ctx);
+	opts.repeat = 1;
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		return -errno;
+	o->len = opts.data_size_out;
+	*retval = (int)opts.retval;
+	return 0;
+}
+
+uint64_t tb_counter(struct tb *t, int idx)
+{
+	uint64_t vals[512], sum = 0;
+	uint32_t k = (uint32_t)idx;
+
+	if (t->ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &k, vals))
+		return ~0ULL;
+	for (int c = 0; c < t->ncpu; c++)
+		sum += vals[c];
+	return sum;
+}
+
+void tb_reset_counters(struct tb *t)
+{
+	uint64_t zero[512] = { 0 };
+
+	for (uint32_t k = 0; k < HC_COUNT; k++)
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.counters), &k, zero, BPF_ANY);
+}
+
+int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_val *v)
+{
+	struct hedger_sb_key k;
+
+	memset(&k, 0, sizeof(k));
+	inet_pton(family == 6 ? AF_INET6 : AF_INET, family == 6 ? TB_CLIENT6 : TB_CLIENT4,
+		  k.saddr.a);
+	inet_pton(family == 6 ? AF_INET6 : AF_INET, family == 6 ? TB_SERVER6 : TB_SERVER4,
+		  k.daddr.a);
+	k.sport = htons(TB_CPORT);
+	k.dport = htons(TB_PORT);
+	k.family = (uint8_t)family;
+	k.id = id;
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.scoreboard), &k, v) ? -ENOENT : 0;
+}
+
+int tb_finish(void)
+{
+	if (tb_failures) {
+		printf("FAIL: %d check(s) failed\n", tb_failures);
+		return 1;
+	}
+	printf("PASS\n");
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* bpf_harness.h: run the hedger's programs with BPF_PROG_TEST_RUN on crafted
+ * packets, in a private network namespace (clones go to its loopback, never
+ * onto a real network). Used by the test_bpf_*.c files of suite "bpf". */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/bpf.h>
+
+#include "hedger.h"
+#include "hedger.skel.h"
+
+#define TB_ACT_UNSPEC (-1)
+#define TB_ACT_SHOT 2
+#define TB_ACT_REDIRECT 7
+
+/* Lab addresses: 198.18.0.0/15 and its IPv6 twin 2001:2::/48 (RFC 5180). */
+#define TB_CLIENT4 "198.18.100.1"
+#define TB_SERVER4 "198.18.100.2"
+#define TB_CLIENT6 "2001:2::1"
+#define TB_SERVER6 "2001:2::2"
+#define TB_PORT 9999
+#define TB_CPORT 40000
+
+struct tb_cfg {
+	int backend;
+	uint32_t id_offset, id_width;
+	bool id_be;
+	uint32_t sb_size;	/* 0: default */
+	uint32_t classes;
+	uint64_t delay_ns;
+	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
+};
+
+struct tb {
+	struct hedger_bpf *skel;
+	int ncpu;
+};
+
+struct tb_pkt {
+	uint8_t data[2048];
+	uint32_t len;
+};
+
+/* Packet description for tb_build. */
+struct tb_spec {
+	int family;		/* 4 or 6 */
+	bool reply;		/* server -> client instead of client -> server */
+	uint16_t sport, dport;	/* 0: defaults from @reply */
+	uint8_t proto;		/* 0: UDP */
+	uint32_t ip_opts;	/* IPv4 options bytes (multiple of 4) */
+	uint16_t frag;		/* IPv4 frag_off field, host order */
+	uint8_t v6_nexthdr;	/* 0: UDP; else an extension header in front of UDP */
+	const uint8_t *payload;
+	uint32_t payload_len;
+	uint32_t truncate;	/* >0: cut the frame to this many bytes */
+	uint16_t ethertype;	/* >0: overrides the EtherType */
+};
+
+/* tb_skip_unless_root - exit 77 with the reason when root/BPF/netns is missing. */
+void tb_require(void);
+int tb_open(struct tb *t, const struct tb_cfg *cfg);
+void tb_close(struct tb *t);
+void tb_build(struct tb_pkt *p, const struct tb_spec *s);
+/* tb_payload_id - a payload whose id window at @off holds @id (@width, @be). */
+uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width, bool be,
+		       uint64_t id);
+/* tb_run - run @prog on @p with skb->mark @mark; *out gets the packet after. */
+int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint32_t mark,
+	   int *retval, struct tb_pkt *out);
+/* The skb fields after the last tb_run (mark, priority, tstamp, ...). */
+extern struct __sk_buff tb_last_ctx;
+uint64_t tb_counter(struct tb *t, int idx);
+void tb_reset_counters(struct tb *t);
+/* tb_sb_lookup - scoreboard entry for the request (@family, @id); 0 or -ENOENT. */
+int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_val *v);
+
+/* Assertion helpers: print the failing check and count it. */
+extern int tb_failures;
+#define TB_CHECK(cond, ...) do {					\
+	if (!(cond)) {							\
+		tb_failures++;						\
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+	}								\
+} while (0)
+#define TB_EQ(a, b, what) TB_CHECK((long long)(a) == (long long)(b),	\
+	"%s: got %lld, want %lld", what, (long long)(a), (long long)(b))
+int tb_finish(void);

@@ -1,0 +1,87 @@
+/* test_bpf_reply: the reply filter. The first reply completes the request
+ * and is passed (latency recorded); a second reply for it is dropped in the
+ * kernel and counted; a reply nobody asked for is passed and counted; a
+ * completed id reused by a new request is tracked (and cloned) again. */
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "bpf_harness.h"
+
+static uint64_t hist_total(struct tb *t, uint32_t idx)
+{
+	struct hedger_hist h[512];
+	uint64_t n = 0;
+
+	if (t->ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.latency_hist), &idx, h))
+		return ~0ULL;
+	for (int c = 0; c < t->ncpu; c++)
+		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
+			n += h[c].slot[s];
+	return n;
+}
+
+static void family_case(int family)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC };
+	const char *name = family == 6 ? "ipv6" : "ipv4";
+	struct hedger_sb_val v;
+	struct tb_pkt req, rep, out;
+	struct tb_spec s;
+	uint8_t pl[64];
+	struct tb t;
+	int ret = 0;
+
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.family = family;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, 42);
+	tb_build(&req, &s);
+	s.reply = true;
+	tb_build(&rep, &s);
+
+	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
+	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, &out), 0, name);
+	TB_EQ(ret, TB_ACT_UNSPEC, "first reply passed");
+	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "first reply counted");
+	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+	TB_EQ(v.state, HEDGER_ST_COMPLETED, "first reply completes");
+	TB_EQ(hist_total(&t, family == 6 ? 1 : 0), 1, "latency recorded for the service");
+	TB_CHECK(out.len == rep.len && !memcmp(out.data, rep.data, rep.len), "reply modified");
+
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
+	TB_EQ(ret, TB_ACT_SHOT, "second reply dropped");
+	TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 1, "second reply counted");
+	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "second reply is not a first reply");
+
+	/* The id reused by a new request after completion: tracked and cloned again. */
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL), 0, name);
+	TB_EQ(tb_counter(&t, HC_CLONES), 2, "reused id cloned again");
+	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+	TB_EQ(v.state, HEDGER_ST_PENDING, "reused id pending again");
+
+	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, 43);
+	tb_build(&rep, &s);
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
+	TB_EQ(ret, TB_ACT_UNSPEC, "unknown reply passed");
+	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "unknown reply counted");
+
+	/* A request to the service seen at ingress is not a reply. */
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &req, 0, &ret, NULL), 0, name);
+	TB_EQ(ret, TB_ACT_UNSPEC, "request at ingress passed");
+	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "request at ingress not counted as reply");
+	tb_close(&t);
+}
+
+int main(void)
+{
+	tb_require();
+	family_case(4);
+	family_case(6);
+	return tb_finish();
+}

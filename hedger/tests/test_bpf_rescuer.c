@@ -1,0 +1,106 @@
+/* test_bpf_rescuer: where the clone leaves the delay line.
+ * - pending request: the clone is redirected out as the hedge (state hedged)
+ * - a second copy of the same clone: dropped
+ * - reply already in: the clone is dropped ("reply won")
+ * - dummies: dropped by mark, and by length when the mark is lost
+ * - no scoreboard entry: dropped (orphan); unmarked foreign packet: passed
+ * - recirc: before the deadline the clone goes round again. */
+#include <string.h>
+
+#include "bpf_harness.h"
+
+static void build_req(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	static uint8_t pl[64];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
+	s.reply = reply;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
+	tb_build(p, &s);
+}
+
+static void qdisc_backend(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB };
+	struct hedger_sb_val v;
+	struct tb_pkt p, r, big;
+	struct tb t;
+	int ret = 0;
+
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return;
+	}
+	build_req(&p, 1, false);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL), 0, "run");
+	TB_EQ(ret, TB_ACT_REDIRECT, "pending: hedge redirected out");
+	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "hedge counted");
+	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
+	TB_EQ(v.state, HEDGER_ST_HEDGED, "state hedged");
+	TB_CHECK(v.hedge_ns >= v.send_ns, "hedge time recorded");
+
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "second copy of a clone dropped");
+	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "second copy not sent");
+
+	/* Reply first, then the clone: dropped. */
+	build_req(&p, 2, false);
+	build_req(&r, 2, true);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "reply won: clone dropped");
+	TB_EQ(tb_counter(&t, HC_CLONE_DROPPED_REPLY_WON), 2, "reply won counted (+ the copy above)");
+
+	/* Dummies. */
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_DUMMY, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "dummy (mark) dropped");
+	big = p;
+	memset(big.data + big.len, 0, 1000);
+	big.len += 1000;	/* longer than its IP header says: a dummy that lost its mark */
+	tb_run(&t, t.skel->progs.hedger_rescuer, &big, 0, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "dummy (length) dropped");
+	TB_EQ(tb_counter(&t, HC_DUMMIES_DROPPED), 2, "dummies counted");
+
+	/* Orphan and foreign packets. */
+	build_req(&p, 99, false);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "orphan clone dropped");
+	TB_EQ(tb_counter(&t, HC_CLONE_ORPHANED), 1, "orphan counted");
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, 0, &ret, NULL);
+	TB_EQ(ret, TB_ACT_UNSPEC, "unmarked foreign packet passed");
+	tb_close(&t);
+}
+
+static void recirc_backend(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .delay_ns = 200000000ULL };
+	struct tb_pkt p;
+	struct tb t;
+	int ret = 0;
+
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return;
+	}
+	build_req(&p, 5, false);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	tb_reset_counters(&t);	/* the clone really circles in the private netns */
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	TB_EQ(ret, TB_ACT_REDIRECT, "recirc: before the deadline, round again");
+	TB_CHECK(tb_counter(&t, HC_RECIRC_ROUNDS) >= 1, "recirc round counted");
+	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 0, "recirc: not sent before the deadline");
+	tb_close(&t);
+}
+
+int main(void)
+{
+	tb_require();
+	qdisc_backend();
+	recirc_backend();
+	return tb_finish();
+}

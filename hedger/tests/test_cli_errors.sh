@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test_cli_errors.sh - bad input gets one clear error line, a non-zero exit,
+# and leaves nothing behind (no delay line, no state file, no program):
+# no privilege, unknown interface, backend unavailable (names the available
+# ones), bad service address, id window out of range, bad id width/endian,
+# unknown backend, missing --service.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/nslib.sh"
+BUILD=${HEDGER_BUILD:?set by meson}
+
+nslib_require
+err=$(mktemp)
+trap 'nslib_cleanup; rm -f "$err"' EXIT
+nslib_setup
+NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
+
+# expect_error PATTERN ARGS... - hedger ARGS fails with one stderr line matching PATTERN.
+expect_error() {
+	local pat=$1; shift
+	# timeout: an attach that wrongly succeeds must not run forever
+	timeout -s INT 10 ip netns exec "$NS_C" "$BUILD/hedger" "$@" >/dev/null 2>"$err" && fail "succeeded: hedger $*"
+	[ "$(wc -l <"$err")" = 1 ] || { cat "$err"; fail "not exactly one error line: hedger $*"; }
+	grep -qE -e "$pat" "$err" || { cat "$err"; fail "error does not match /$pat/: hedger $*"; }
+	ip -n "$NS_C" link show | grep -q khd && fail "left a delay line: hedger $*"
+	ls /run/kernel-hedge/net"$NS_C_INO"-* >/dev/null 2>&1 && fail "left a state file: hedger $*"
+	echo "ok: $(cat "$err")"
+}
+
+S="--service $ADDR_S:9999"
+expect_error "unknown interface 'nosuchdev0'" attach --dev nosuchdev0 $S
+expect_error "(invalid|bad) --service" attach --dev "$DEV_C" --service 198.18.100.2:99999
+expect_error "(invalid|bad) --service" attach --dev "$DEV_C" --service 198.18.100.2
+expect_error "id window out of range" attach --dev "$DEV_C" $S --id-offset 65500 --id-width 8
+expect_error "--id-width" attach --dev "$DEV_C" $S --id-width 3
+expect_error "--id-endian" attach --dev "$DEV_C" $S --id-endian middle
+expect_error "unknown --backend" attach --dev "$DEV_C" $S --backend carrier-pigeon
+expect_error "at least one --service" attach --dev "$DEV_C"
+expect_error "--delay" attach --dev "$DEV_C" $S --delay 10
+if ! ip netns exec "$NS_C" "$BUILD/hedger" probe | grep -q "^backend netem: yes"; then
+	expect_error "backend netem unavailable: .*; available: .*htb" attach --dev "$DEV_C" $S --backend netem
+fi
+if ! ip netns exec "$NS_C" "$BUILD/hedger" probe | grep -q "^backend edt: yes"; then
+	expect_error "backend edt unavailable: .*sch_fq" attach --dev "$DEV_C" $S --backend edt
+fi
+expect_error "unknown command" frobnicate
+# No privilege: run as nobody.
+if command -v setpriv >/dev/null; then
+	ip netns exec "$NS_C" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BUILD/hedger" attach --dev "$DEV_C" $S >/dev/null 2>"$err" && fail "unprivileged attach succeeded"
+	[ "$(wc -l <"$err")" = 1 ] && grep -q "needs root" "$err" || { cat "$err"; fail "unprivileged: no clear error"; }
+	echo "ok: $(cat "$err")"
+fi
+echo PASS
