@@ -1,11 +1,263 @@
 #!/usr/bin/env bash
 # run_all.sh - the testbed's main job: bootstrap, build, run the experiment
-# matrix in a namespaced lab, write results/, figures and the paper tables.
+# matrix in a namespaced lab, write results/, figures and the summary.
+#
+# Usage: experiments/run_all.sh [OPTIONS]
+#   --full              the paper profile: 5000 requests, 200 warm-up, 5 trials
+#                       per arm (default: quick, 2000/100/3, about 5 minutes)
+#   --experiments LIST  comma-separated subset of E1,E2,E3,E4,E5 (default: all;
+#                       "gate" is the CI regression gate's baseline + kernel,
+#                       "gate-kernel" its kernel arm alone)
+#   --trials N          trials per arm (overrides the profile)
+#   --requests N        measured requests per trial (overrides the profile)
+#   --warmup N          warm-up requests per trial (overrides the profile)
+#   --backend B         hedger delay-line backend for E1-E3, E5 (default: auto)
+#   --keep-awake        keep CPUs out of idle during the run (lab.sh
+#                       --keep-awake; recorded in meta)
+#   --out DIR           results directory (must not exist; default
+#                       results/<UTC time>-<short host>)
+#   --build-dir DIR     meson build directory (default: $BUILD_DIR or build)
+#   --no-bootstrap      do not run scripts/bootstrap.sh
+#   --no-build          do not run meson (binaries must be in the build dir)
+#   --no-figures        do not draw the figures
+#   -h, --help          this text
+#
+# Experiments: E1 reproduction (baseline, app-hedged, kernel-hedged); E2 the
+# hedged arms under client CPU stress and GC pauses; E3 overhead without
+# faults; E4 the delay-line backends this kernel offers; E5 hedge delay sweep.
+# Exit status: 0, 1 on bad usage or setup failure, 3 when some trials failed
+# (each is listed; the others ran), 130 when interrupted.
+#
+# Examples:
+#   experiments/run_all.sh
+#   experiments/run_all.sh --full --keep-awake
+#   experiments/run_all.sh --experiments E1 --trials 2 --requests 500
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-./scripts/bootstrap.sh
-build=${BUILD_DIR:-build}
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-meson compile -C "$build"
-echo "run_all.sh: the experiment matrix is not built yet"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CALLER_PWD=$PWD
+cd "$ROOT"
+for f in common matrix meta trial post; do
+  # shellcheck source=/dev/null
+  . "$ROOT/experiments/lib/$f.sh"
+done
+
+PROFILE=quick
+EXPERIMENTS=""
+BACKEND=auto
+KEEP_AWAKE=0
+OUT=""
+BUILD=${BUILD_DIR:-build}
+DO_BOOTSTRAP=1
+DO_BUILD=1
+DO_FIGURES=1
+RESAMPLES=2000
+PORT=9999
+o_trials="" o_requests="" o_warmup=""
+
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
+need() { [ $# -ge 2 ] && [ -n "$2" ] || ra_die "$1 needs a value (try --help)"; }
+is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || ra_die "invalid $1 '$2': expected a positive integer"; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --full) PROFILE=full ;;
+    --experiments) need "$@"; EXPERIMENTS=${2//,/ }; shift ;;
+    --trials) need "$@"; is_count "$1" "$2"; o_trials=$2; shift ;;
+    --requests) need "$@"; is_count "$1" "$2"; o_requests=$2; shift ;;
+    --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || ra_die "invalid --warmup '$2'"; o_warmup=$2; shift ;;
+    --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || ra_die "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
+    --keep-awake) KEEP_AWAKE=1 ;;
+    --out) need "$@"; OUT=$2; [[ $OUT == /* ]] || OUT=$CALLER_PWD/$OUT; shift ;;
+    --build-dir) need "$@"; BUILD=$2; [[ $BUILD == /* ]] || BUILD=$CALLER_PWD/$BUILD; shift ;;
+    --no-bootstrap) DO_BOOTSTRAP=0 ;;
+    --no-build) DO_BUILD=0 ;;
+    --no-figures) DO_FIGURES=0 ;;
+    -h|--help) usage; exit 0 ;;
+    *) ra_die "unknown argument '$1' (try --help)" ;;
+  esac
+  shift
+done
+
+ra_profile "$PROFILE"
+[ -z "$o_trials" ] || { TRIALS=$o_trials; SWEEP_TRIALS=$o_trials; }
+[ -z "$o_requests" ] || REQUESTS=$o_requests
+[ -z "$o_warmup" ] || WARMUP=$o_warmup
+EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
+for e in $EXPERIMENTS; do
+  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || ra_die "unknown experiment '$e' (E1 to E5, gate, gate-kernel)"
+done
+[ "$(id -u)" = 0 ] || ra_die "root is needed for the network-namespace lab"
+if [ -n "$OUT" ] && [ -e "$OUT" ]; then
+  ra_die "--out $OUT already exists (an earlier run is never overwritten)"
+fi
+
+if [ "$DO_BOOTSTRAP" = 1 ]; then ./scripts/bootstrap.sh; fi
+if [ "$DO_BUILD" = 1 ]; then
+  [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+  meson compile -C "$BUILD" >/dev/null || ra_die "the build failed (meson compile -C $BUILD)"
+fi
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || ra_die "no build directory $BUILD"
+SUMMARIZE_BIN=$BUILD/experiments/summarize
+[ -x "$SUMMARIZE_BIN" ] || ra_die "summarize is not built ($SUMMARIZE_BIN)"
+# Everything the run creates (binary copies, the lab) goes on every way out.
+LAB_PREFIX=""
+INTERRUPTED=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  ra_kill_trial
+  [ -z "${BIN_DIR:-}" ] || rm -rf "$BIN_DIR"
+  if [ -n "$LAB_PREFIX" ]; then "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || true; fi
+  if [ "$INTERRUPTED" = 1 ]; then
+    ra_progress_end
+    [ -z "${RUN:-}" ] || ra_meta_set status interrupted
+    ra_log "interrupted${RUN:+; partial results in $RUN}"
+    exit 130
+  fi
+  exit "$rc"
+}
+on_signal() { INTERRUPTED=1; exit 130; }
+trap cleanup EXIT
+trap on_signal INT TERM
+
+# Run private copies of the binaries, so a rebuild during the run (another
+# shell, another developer) cannot pull one away between two trials.
+BIN_DIR=$(mktemp -d /tmp/kh-run-bin.XXXXXX)
+SERVER_BIN=$BIN_DIR/chaos-server
+CLIENT_BIN=$BIN_DIR/hedge-client
+HEDGER_BIN=$BIN_DIR/hedger
+for b in chaos-server/chaos-server clients/hedge-client hedger/hedger; do
+  if [ -x "$BUILD/$b" ]; then
+    cp "$BUILD/$b" "$BIN_DIR/"
+  else
+    ra_log "warning: $BUILD/$b is not built; the arms that need it will fail"
+  fi
+done
+
+# The results directory: a new one, never an earlier run's.
+if [ -z "$OUT" ]; then
+  base="results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)"
+  OUT=$base
+  n=2
+  while [ -e "$OUT" ]; do OUT="$base-$n"; n=$((n + 1)); done
+fi
+mkdir -p "$(dirname "$OUT")"
+mkdir "$OUT" || ra_die "cannot create $OUT"
+RUN=$(cd "$OUT" && pwd)
+MANIFEST=$RUN/manifest.csv
+echo "experiment,arm,trial,status,requests_csv,param,hedges_sent,duplicates,total_requests,stalled,backend,cpu_busy_pct,cpu_kernel_pct,replay_hits,slow_requests" > "$MANIFEST"
+
+# Which delay lines this kernel offers (E4), from the hedger's probe.
+E4_BACKENDS="htb recirc"
+if [ -x "$HEDGER_BIN" ] && "$HEDGER_BIN" probe > "$RUN/hedger-probe.txt" 2>&1; then
+  found=$(awk -F': ' '$1 == "available" { gsub(/, */, " ", $2); print $2 }' "$RUN/hedger-probe.txt")
+  [ -z "${found// /}" ] || E4_BACKENDS=${found% }
+fi
+SERVER_ADDR=198.18.0.2   # rewritten from the lab below; for meta only until then
+ra_meta_write
+
+lab_args=(up pair -q --owner-pid $$)
+[ "$KEEP_AWAKE" = 0 ] || lab_args+=(--keep-awake)
+LAB_RECREATED=0
+# lab_up - create the lab and load its KEY=VALUE lines.
+lab_up() {
+  local env
+  env=$("$ROOT/netns-lab/lab.sh" "${lab_args[@]}") || ra_die "lab.sh up pair failed"
+  eval "$env"
+}
+# lab_alive - both namespaces of the lab still exist.
+lab_alive() {
+  local list
+  [ -f "$LAB_STATE" ] || return 1
+  list=$(ip netns list)
+  grep -q "^$CLIENT_NS\b" <<< "$list" && grep -q "^$SERVER_NS\b" <<< "$list"
+}
+# lab_ensure - recreate the lab when something outside removed it (seen: a
+# concurrent `lab.sh down` without --prefix takes the newest lab); counted in
+# meta, at most 3 times per run.
+lab_ensure() {
+  lab_alive && return 0
+  [ "$LAB_RECREATED" -lt 3 ] || ra_die "the lab was removed from outside 3 times; stopping, partial results in $RUN"
+  LAB_RECREATED=$((LAB_RECREATED + 1))
+  ra_progress_end
+  ra_log "the lab $LAB_PREFIX was removed from outside; creating a new one"
+  "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || true
+  lab_up
+  ra_meta_set lab_recreated "$LAB_RECREATED"
+  ra_meta_set lab_prefix "$LAB_PREFIX"
+}
+lab_up
+ra_meta_set server_addr "$SERVER_ADDR:$PORT"
+ra_meta_set lab_prefix "$LAB_PREFIX"
+
+# The plan: per experiment, trial by trial, every arm once, the order
+# rotated each trial so no arm always runs first.
+plan=()
+total_est=0
+for exp in $EXPERIMENTS; do
+  mapfile -t arms < <(ra_arms "$exp")
+  ntr=$(ra_trials "$exp")
+  for ((t = 1; t <= ntr; t++)); do
+    for ((k = 0; k < ${#arms[@]}; k++)); do
+      arm=${arms[$(((k + t - 1) % ${#arms[@]}))]}
+      plan+=("$exp#$t#$arm")
+      total_est=$(awk -v a="$total_est" -v b="$(ra_estimate "$arm")" 'BEGIN { print a + b }')
+    done
+  done
+done
+ra_log "${#plan[@]} trials (${EXPERIMENTS// /,}, profile $PROFILE), about $(ra_fmt_secs "$total_est"); results in $RUN"
+
+RA_START=$(date +%s)
+done_est=0
+failures=()
+for item in "${plan[@]}"; do
+  exp=${item%%#*}; rest=${item#*#}; t=${rest%%#*}; arm=${rest#*#}
+  name=${arm%%|*}
+  ra_progress "$done_est" "$total_est" "$exp $name trial $t"
+  for attempt in 1 2; do
+    lab_ensure
+    ra_run_trial "$exp" "$arm" "$t" && break
+    # A trial cut short by the lab vanishing under it is run again, once.
+    # (The teardown kills the processes before it removes the namespaces:
+    # give it a moment before looking.)
+    if [ "$attempt" = 1 ] && { sleep 2; ! lab_alive || [ ! -f "$LAB_STATE" ]; }; then
+      sed -i '$d' "$MANIFEST"
+      rm -rf "$RUN/$exp/$name/trial-$t" "$RUN/raw/$exp/$name/trial-$t"
+      continue
+    fi
+    ra_progress_end
+    ra_log "FAILED: $exp/$name trial $t: $RA_FAIL_REASON"
+    failures+=("$exp/$name trial $t: $RA_FAIL_REASON")
+    break
+  done
+  done_est=$(awk -v a="$done_est" -v b="$(ra_estimate "$arm")" 'BEGIN { print a + b }')
+done
+ra_progress "$total_est" "$total_est" "done"
+ra_progress_end
+
+"$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || ra_log "warning: lab.sh down failed"
+LAB_PREFIX=""
+
+backend_used=$(awk -F, 'NR > 1 && $11 != "" && $1 != "E4" { print $11 }' "$MANIFEST" | awk '!s[$0]++' | tr '\n' ' ')
+ra_meta_set hedger_backend "${backend_used% }"
+ra_meta_set failed_trials "${#failures[@]}"
+ra_meta_set duration_s "$(($(date +%s) - RA_START))"
+
+if awk -F, 'NR > 1 && $4 == "ok" { ok = 1 } END { exit !ok }' "$MANIFEST"; then
+  "$SUMMARIZE_BIN" --resamples "$RESAMPLES" "$MANIFEST" || ra_die "summarize failed"
+  ra_post_e4 || ra_log "warning: the E4 hold table failed"
+  if [ "$DO_FIGURES" = 1 ]; then
+    "$ROOT/plots/make_figures.sh" "$RUN" >/dev/null || ra_log "warning: drawing the figures failed"
+  fi
+  cat "$RUN/summary.md"
+  [ ! -f "$RUN/E4/hold.csv" ] || { echo; echo "## E4 hold error (us) and CPU"; tr , "\t" < "$RUN/E4/hold.csv"; }
+else
+  ra_log "no trial succeeded; nothing to summarize"
+fi
+ra_meta_set status "$([ ${#failures[@]} = 0 ] && echo complete || echo "complete with failures")"
+echo
+echo "results: $RUN"
+if [ ${#failures[@]} -gt 0 ]; then
+  ra_log "${#failures[@]} trial(s) failed:"
+  printf '  %s\n' "${failures[@]}" >&2
+  exit 3
+fi

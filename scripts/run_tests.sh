@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run_tests.sh - the README's test command: bootstrap, configure, build, and run
-# every meson test suite (unit, bpf, server, client, hedger, lab, vm, regression).
+# every meson test suite (unit, bpf, server, fuzz, client, hedger, lab, vm,
+# experiments, paper, regression).
 # Extra arguments go to `meson test` (e.g. --suite unit).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,9 +9,9 @@ cd "$root"
 ./scripts/bootstrap.sh
 build=${BUILD_DIR:-build}
 if [ -f "$build/build.ninja" ]; then
-  meson setup --reconfigure "$build" -Dwerror=true >/dev/null
+  meson setup --reconfigure "$build" -Dwerror=true
 else
-  meson setup "$build" -Dwerror=true >/dev/null
+  meson setup "$build" -Dwerror=true
 fi
 meson compile -C "$build"
 meson test -C "$build" --print-errorlogs "$@"

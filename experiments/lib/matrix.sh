@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# matrix.sh - the profiles and the experiment matrix of run_all.sh.
+#
+# An arm is one line "name|mode|hedged|delay|backend|server|client_extra|param":
+#   mode          hedge-client --mode (baseline or app)
+#   hedged        1: the hedger is attached underneath (the kernel-hedged arm)
+#   delay         hedge delay (app timer or hedger delay line)
+#   backend       hedger --backend (auto = the hedger's probe picks)
+#   server        server profile: faults (stall + fast path), fast0 (faults,
+#                 no fast-path delay), clean (no faults, no fast-path delay)
+#   client_extra  more hedge-client options (disturbances)
+#   param         numeric parameter of the arm for sweeps (E5: delay in ms)
+
+# ra_profile quick|full - the reference parameters; quick shrinks only the
+# request count and trials so that the whole matrix stays under 10 minutes.
+ra_profile() {
+  FAULT_RATE=2%
+  STALL=400ms
+  FAST=2ms
+  DELAY=10ms
+  TIMEOUT=1s
+  FIRST_ID=0
+  case $1 in
+    quick) REQUESTS=2000; WARMUP=100; TRIALS=3; SWEEP_TRIALS=2 ;;
+    full)  REQUESTS=5000; WARMUP=200; TRIALS=5; SWEEP_TRIALS=5 ;;
+    *) ra_die "unknown profile '$1'" ;;
+  esac
+  SWEEP_DELAYS="1 2 5 10 20"
+  STRESS_OPTS="--stress 1 --pin 1"
+  GC_OPTS="--gc-pause 20ms@2/s"
+  ALL_EXPERIMENTS="E1 E2 E3 E4 E5"
+}
+
+# ra_arms EXPERIMENT - print the arms of an experiment, one per line.
+ra_arms() {
+  local b=$BACKEND d
+  case $1 in
+    E1)  # reproduction of the reference table
+      echo "baseline|baseline|0|$DELAY|$b|faults||"
+      echo "app|app|0|$DELAY|$b|faults||"
+      echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
+    E2)  # jitter under disturbance of the client
+      echo "app-stress|app|0|$DELAY|$b|faults|$STRESS_OPTS|"
+      echo "kernel-stress|baseline|1|$DELAY|$b|faults|$STRESS_OPTS|"
+      echo "app-gc|app|0|$DELAY|$b|faults|$GC_OPTS|"
+      echo "kernel-gc|baseline|1|$DELAY|$b|faults|$GC_OPTS|" ;;
+    E3)  # overhead: no faults, no server delay, with and without the hedger
+      echo "baseline|baseline|0|$DELAY|$b|clean||"
+      echo "kernel|baseline|1|$DELAY|$b|clean||" ;;
+    E4)  # delay-line backends: hedged latency - T is the hold error
+      for d in $E4_BACKENDS; do echo "kernel-$d|baseline|1|$DELAY|$d|fast0||$d"; done ;;
+    gate)  # the CI regression gate (experiments/regression/): no app arm
+      echo "baseline|baseline|0|$DELAY|$b|faults||"
+      echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
+    gate-kernel)  # the gate's kernel arm alone, to measure its variance
+      echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
+    E5)  # hedge-delay sweep
+      for d in $SWEEP_DELAYS; do echo "kernel-${d}ms|baseline|1|${d}ms|$b|faults||$d"; done ;;
+    *) return 1 ;;
+  esac
+}
+
+# ra_trials EXPERIMENT - trials per arm.
+ra_trials() { case $1 in E5) echo "$SWEEP_TRIALS" ;; *) echo "$TRIALS" ;; esac; }
+
+# ra_estimate ARM_LINE - rough seconds of one trial, for the ETA only.
+ra_estimate() {
+  local IFS='|' name mode hedged delay backend server extra param
+  read -r name mode hedged delay backend server extra param <<< "$1"
+  awk -v n=$((REQUESTS + WARMUP)) -v h="$hedged" -v m="$mode" -v s="$server" '
+    BEGIN { fast = (s == "faults") ? 0.0022 : 0.0002
+            stall = (s == "clean") ? 0 : 0.02 * n * ((h == 1 || m == "app") ? 0.012 : 0.4)
+            printf "%.1f", n * fast + stall + (h == 1 ? 2.5 : 1) }'
+}

@@ -1,0 +1,191 @@
+# shellcheck shell=bash
+# trial.sh - run one trial of one arm: a fresh chaos-server in the server
+# namespace, the hedger in the client namespace for kernel-hedged arms, then
+# hedge-client; collect their outputs and append one manifest row.
+#
+# Needs: CLIENT_NS SERVER_NS CLIENT_IF SERVER_ADDR PORT, the *_BIN paths, the
+# profile variables (matrix.sh), RUN (results dir) and MANIFEST.
+
+RA_PIDS=()        # background processes of the current trial, for the trap
+RA_HEDGER_PID=""  # the trial's hedger, while it runs
+
+# ra_kill_trial - stop whatever the current trial still runs (trap and
+# failure path): the hedger gets SIGINT so it removes what it created; if it
+# had to be killed, `hedger detach` removes what it left (veths, qdiscs).
+ra_kill_trial() {
+  local pid killed=0
+  for pid in "${RA_PIDS[@]}"; do
+    kill -INT "$pid" 2>/dev/null || true
+  done
+  for pid in "${RA_PIDS[@]}"; do
+    if ! ra_wait_pid "$pid" 10; then
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      [ "$pid" != "$RA_HEDGER_PID" ] || killed=1
+    fi
+  done
+  if [ "$killed" = 1 ]; then
+    ip netns exec "$CLIENT_NS" "$HEDGER_BIN" detach --dev "$CLIENT_IF" >/dev/null 2>&1 || true
+  fi
+  RA_PIDS=()
+  RA_HEDGER_PID=""
+}
+
+# ra_wait_pid PID SECS - wait for a background child up to SECS; 1 on timeout.
+ra_wait_pid() {
+  local pid=$1 i
+  for ((i = 0; i < $2 * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+# ra_wait_line FILE REGEX PID SECS - wait until FILE has a line matching
+# REGEX; 1 if PID died first or time ran out.
+ra_wait_line() {
+  local i
+  for ((i = 0; i < $4 * 20; i++)); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# ra_cpu_sample - "busy total kernel" jiffies of all CPUs from /proc/stat
+# (kernel = system + irq + softirq: where a delay line spends its time).
+ra_cpu_sample() {
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t, $4 + $7 + $8 }' /proc/stat
+}
+
+# ra_bpf_runtime PID OUT - per-program run count and time of the hedger PID's
+# BPF programs (ids from its state file in /run/kernel-hedge), appended to
+# OUT as "program,run_cnt,run_time_ns". Only when kernel.bpf_stats_enabled is
+# already 1: run_all.sh never changes that host-wide setting; otherwise it
+# notes why the numbers are missing.
+ra_bpf_runtime() {
+  local pid=$1 out=$2 state id
+  if [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" != 1 ]; then
+    echo "kernel.bpf_stats_enabled is 0; run_all.sh does not change host-wide settings" > "${out%.csv}.note"
+    return 0
+  fi
+  state=$(grep -lx "pid=$pid" /run/kernel-hedge/*.state 2>/dev/null | head -n1)
+  [ -n "$state" ] || { echo "no state file of hedger pid $pid" > "${out%.csv}.note"; return 0; }
+  [ -f "$out" ] || echo "program,run_cnt,run_time_ns" > "$out"
+  for id in $(awk -F= '$1 ~ /^prog_/ && $2 > 0 { print $2 }' "$state"); do
+    # "ID: TYPE  name NAME  tag ...  run_time_ns N run_cnt M"
+    bpftool prog show id "$id" 2>/dev/null | awk 'NR == 1 { rt = 0; rc = 0
+      for (i = 1; i < NF; i++) { if ($i == "name") n = $(i + 1)
+        if ($i == "run_time_ns") rt = $(i + 1); if ($i == "run_cnt") rc = $(i + 1) }
+      print n "," rc "," rt }' >> "$out"
+  done
+}
+
+ra_server_opts() {
+  case $1 in
+    faults) echo "--fault-rate $FAULT_RATE --stall $STALL --fast $FAST --replay-ttl 1s" ;;
+    fast0)  echo "--fault-rate $FAULT_RATE --stall $STALL --fast 0 --replay-ttl 1s" ;;
+    clean)  echo "--fault-rate 0 --fast 0" ;;
+  esac
+}
+
+# ra_fail DIR MSG - record why a trial failed.
+ra_fail() { echo "$2" > "$1/error.txt"; RA_FAIL_REASON=$2; return 1; }
+
+# ra_run_trial EXPERIMENT ARM_LINE TRIAL - 0 on success; on failure 1 with
+# RA_FAIL_REASON set. Always appends the manifest row.
+ra_run_trial() {
+  local exp=$1 armline=$2 t=$3 IFS_save=$IFS name mode hedged delay backend server extra param
+  IFS='|' read -r name mode hedged delay backend server extra param <<< "$2"
+  IFS=$IFS_save
+  local tdir="$RUN/$exp/$name/trial-$t" rawdir="$RUN/raw/$exp/$name/trial-$t"
+  local status=ok hedges="" dups="" stalled="" replay="" slow="" used_backend="" cpu="," rc=0
+  # The requests the hedge count covers: the hedger counts warm-up too, the
+  # client (app mode) only measured requests.
+  local counted_over=$REQUESTS
+  [ "$hedged" != 1 ] || counted_over=$((REQUESTS + WARMUP))
+  RA_FAIL_REASON=""
+  mkdir -p "$tdir" "$rawdir"
+  if ! ra_trial_body; then status=failed; ra_kill_trial; fi
+  echo "$exp,$name,$t,$status,raw/$exp/$name/trial-$t/requests.csv,$param,$hedges,$dups,$counted_over,$stalled,$used_backend,$cpu,$replay,$slow" >> "$MANIFEST"
+  [ "$status" = ok ]
+}
+
+# ra_trial_body - the steps of ra_run_trial (its locals are visible here).
+ra_trial_body() {
+  local spid hpid cpid limit c0 c1
+  [ -x "$SERVER_BIN" ] || ra_fail "$tdir" "chaos-server not built ($SERVER_BIN)" || return 1
+  [ -x "$CLIENT_BIN" ] || ra_fail "$tdir" "hedge-client not built ($CLIENT_BIN)" || return 1
+  if [ "$hedged" = 1 ] && [ ! -x "$HEDGER_BIN" ]; then
+    ra_fail "$tdir" "hedger not built ($HEDGER_BIN)"; return 1
+  fi
+
+  # shellcheck disable=SC2046
+  ip netns exec "$SERVER_NS" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \
+    > "$tdir/server.log" 2>&1 &
+  spid=$!
+  RA_PIDS+=("$spid")
+  ra_wait_line "$tdir/server.log" 'listening on' "$spid" 10 \
+    || { ra_fail "$tdir" "chaos-server did not start: $(tail -n1 "$tdir/server.log")"; return 1; }
+
+  if [ "$hedged" = 1 ]; then
+    ip netns exec "$CLIENT_NS" "$HEDGER_BIN" attach --dev "$CLIENT_IF" \
+      --service "$SERVER_ADDR:$PORT" --delay "$delay" --backend "$backend" > "$tdir/hedger.log" 2>&1 &
+    hpid=$!
+    RA_PIDS+=("$hpid")
+    RA_HEDGER_PID=$hpid
+    ra_wait_line "$tdir/hedger.log" '^(hedger: )?backend: ' "$hpid" 20 \
+      || { ra_fail "$tdir" "hedger did not attach: $(grep -v '^$' "$tdir/hedger.log" | tail -n1)"; return 1; }
+    used_backend=$(grep -m1 -oE 'backend: [a-z0-9_-]+' "$tdir/hedger.log" | cut -d' ' -f2)
+  fi
+
+  # Bounded: the estimate is generous already; three times it plus a minute.
+  limit=$(awk -v e="$(ra_estimate "$armline")" 'BEGIN { printf "%d", 3 * e + 60 }')
+  c0=$(ra_cpu_sample)
+  # baseline never hedges: the delay goes to the client only in app mode.
+  local hedge_opt=""
+  [ "$mode" != app ] || hedge_opt="--hedge-delay $delay"
+  # shellcheck disable=SC2086
+  timeout --signal=INT --kill-after=10 "$limit" ip netns exec "$CLIENT_NS" "$CLIENT_BIN" \
+    --mode "$mode" --requests "$REQUESTS" --warmup "$WARMUP" --first-id "$FIRST_ID" \
+    --timeout "$TIMEOUT" $hedge_opt --quiet --out "$tdir" $extra \
+    "$SERVER_ADDR:$PORT" > "$tdir/client.txt" 2> "$tdir/client.err" &
+  cpid=$!
+  RA_PIDS+=("$cpid")
+  wait "$cpid" || rc=$?
+  c1=$(ra_cpu_sample)
+  cpu=$(echo "$c0 $c1" | awk '{ d = $5 - $2; if (d <= 0) d = 1; printf "%.1f,%.1f", 100 * ($4 - $1) / d, 100 * ($6 - $3) / d }')
+  if [ "$rc" != 0 ]; then
+    ra_fail "$tdir" "hedge-client exited $rc: $(tail -n1 "$tdir/client.err")"; return 1
+  fi
+  [ -f "$tdir/requests.csv" ] || { ra_fail "$tdir" "hedge-client wrote no requests.csv"; return 1; }
+  mv "$tdir/requests.csv" "$rawdir/requests.csv"
+  # Requests that could rightly have been hedged: timed out, or answered no
+  # sooner than T - 1 ms (the hedger's clock starts after the client's).
+  slow=$(awk -F, -v d="$delay" 'BEGIN { sub(/ms$/, "", d); lim = (d - 1) * 1e6 }
+    NR > 1 && ($5 == "timeout" || $4 - $3 >= lim) { n++ } END { print n + 0 }' "$rawdir/requests.csv")
+  # "hedges sent N (won M)  duplicates seen D  stale/mismatched replies X (late L, ...)":
+  # a late reply to an earlier request is a duplicate that reached the client too.
+  hedges=$(grep -oE 'hedges sent [0-9]+' "$tdir/client.txt" | grep -oE '[0-9]+$' || true)
+  dups=$(awk '{ for (i = 1; i < NF; i++) { if ($i == "seen") d = $(i + 1); if ($i == "(late") { l = $(i + 1); sub(/,/, "", l) } } }
+              END { if (d != "") print d + l }' "$tdir/client.txt")
+
+  if [ "$hedged" = 1 ]; then
+    ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" > "$tdir/hedger-stats.txt" 2>&1 \
+      || { ra_fail "$tdir" "hedger stats failed: $(tail -n1 "$tdir/hedger-stats.txt")"; return 1; }
+    hedges=$(awk '$1 == "hedges_sent" { print $2 }' "$tdir/hedger-stats.txt")
+    if [ "$exp" = E3 ]; then ra_bpf_runtime "$hpid" "$RUN/E3/bpf_stats.csv"; fi
+    [ -n "$hedges" ] || { ra_fail "$tdir" "no hedges_sent counter in hedger stats"; return 1; }
+    kill -INT "$hpid"
+    ra_wait_pid "$hpid" 15 || { ra_fail "$tdir" "hedger did not stop on SIGINT"; return 1; }
+    RA_HEDGER_PID=""
+  fi
+  kill -TERM "$spid"
+  ra_wait_pid "$spid" 10 || { ra_fail "$tdir" "chaos-server did not stop on SIGTERM"; return 1; }
+  RA_PIDS=()
+  stalled=$(grep 'stats (exit)' "$tdir/server.log" | grep -oE ' stalled=[0-9]+' | cut -d= -f2)
+  replay=$(grep 'stats (exit)' "$tdir/server.log" | grep -oE ' replay_hits=[0-9]+' | cut -d= -f2)
+  [ -n "$stalled" ] || { ra_fail "$tdir" "no final stats line from chaos-server"; return 1; }
+  return 0
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# check.sh - the CI latency regression gate's verdict on a run of
+# `run_all.sh --experiments gate` (arms baseline and kernel).
+#
+# Usage: experiments/regression/check.sh RUN_DIR
+#
+# Fails (exit 1, one line per violated rule) when:
+#   - a trial failed;
+#   - kernel-hedged P99 > T + fast + P99_MARGIN, or MAX > T + fast + MAX_MARGIN;
+#   - baseline P99 < the stall (the faults did not happen: the gate would be
+#     testing nothing);
+#   - any duplicate reply reached the client in the kernel-hedged arm;
+#   - in a kernel-hedged trial, a stalled id was not hedged exactly once
+#     (server: replay hits != stalled ids), or the hedges sent are not
+#     accounted for: fewer than the stalled ids, or more than the requests
+#     whose reply came no sooner than T - 1 ms (a reply slower than T is
+#     rightly hedged; on this shared VM 11 of 20 runs had 1-2 such hedges).
+# The margins and why they are what they are: experiments/regression/README.md.
+set -euo pipefail
+
+# Reference parameters the gate runs with (run_all.sh's profile).
+T_MS=${GATE_T_MS:-10}
+FAST_MS=${GATE_FAST_MS:-2}
+STALL_MS=${GATE_STALL_MS:-400}
+# Margins above T + fast, from measured run-to-run variance (README.md).
+P99_MARGIN_MS=${GATE_P99_MARGIN_MS:-1.0}
+MAX_MARGIN_MS=${GATE_MAX_MARGIN_MS:-200}
+
+[ $# -eq 1 ] || { echo "usage: check.sh RUN_DIR" >&2; exit 2; }
+run=$1
+for f in summary.csv manifest.csv; do
+  [ -f "$run/$f" ] || { echo "check.sh: $run/$f is missing" >&2; exit 1; }
+done
+
+awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN_MS" -v mmax="$MAX_MARGIN_MS" '
+  function bad(msg) { print "GATE FAIL: " msg; failed = 1 }
+  function ok(msg) { print "gate ok:   " msg }
+  FILENAME ~ /manifest.csv$/ {
+    if (FNR == 1) { for (i = 1; i <= NF; i++) m[$i] = i; next }
+    if ($m["status"] != "ok") { bad($m["arm"] " trial " $m["trial"] " failed"); next }
+    if ($m["arm"] == "kernel") {
+      ktrials++
+      h = $m["hedges_sent"]; st = $m["stalled"]; rh = $m["replay_hits"]; slow = $m["slow_requests"]
+      if (rh != st)
+        bad("kernel trial " $m["trial"] ": the server saw " rh " hedges of its " st " stalled ids")
+      else if (h < st || h > slow)
+        bad("kernel trial " $m["trial"] ": " h " hedges sent for " st " stalled ids and " slow " replies slower than T - 1 ms")
+      else
+        ok("kernel trial " $m["trial"] ": every stalled id hedged once (" st "), " h " hedges <= " slow " slow replies")
+      if ($m["stalled"] == 0) bad("kernel trial " $m["trial"] ": no stalled ids, nothing was tested")
+    }
+    next
+  }
+  FNR == 1 { for (i = 1; i <= NF; i++) s[$i] = i; next }
+  $s["arm"] == "baseline" {
+    seen_base = 1
+    if ($s["p99_ms"] == "" || $s["p99_ms"] + 0 < stall) bad("baseline P99 " $s["p99_ms"] " ms < stall " stall " ms: the faults did not happen")
+    else ok("baseline P99 " $s["p99_ms"] " ms >= stall " stall " ms")
+  }
+  $s["arm"] == "kernel" {
+    seen_kern = 1
+    lim99 = t + fast + m99; limmax = t + fast + mmax
+    if ($s["p99_ms"] == "" || $s["p99_ms"] + 0 > lim99) bad("kernel P99 " $s["p99_ms"] " ms > T + fast + " m99 " = " lim99 " ms")
+    else ok("kernel P99 " $s["p99_ms"] " ms <= " lim99 " ms")
+    if ($s["max_ms"] == "" || $s["max_ms"] + 0 > limmax) bad("kernel MAX " $s["max_ms"] " ms > T + fast + " mmax " = " limmax " ms")
+    else ok("kernel MAX " $s["max_ms"] " ms <= " limmax " ms")
+    if ($s["duplicates"] != 0) bad("kernel arm: " $s["duplicates"] " duplicate replies reached the client")
+    else ok("kernel arm: no duplicate reached the client")
+    if ($s["timeouts"] != 0) bad("kernel arm: " $s["timeouts"] " timeouts")
+  }
+  END {
+    if (!seen_base) bad("no baseline arm in summary.csv")
+    if (!seen_kern || !ktrials) bad("no kernel arm in summary.csv or manifest.csv")
+    exit failed
+  }' "$run/manifest.csv" "$run/summary.csv"

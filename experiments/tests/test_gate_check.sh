@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# test_gate_check: the regression gate's verdict (regression/check.sh) on
+# hand-made runs: a good one passes, and each rule, broken alone, fails it.
+set -euo pipefail
+check=$(cd "$(dirname "$0")/../regression" && pwd)/check.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# good RUN: T 10 + fast 2 = 12 ms; P99 12.1, MAX 13.0 are inside the default
+# margins; baseline P99 400.1 >= 400; every stalled id hedged once (replay
+# hits = stalled); trial 2 has one extra hedge, covered by 42 slow replies;
+# no duplicates.
+good() {
+  mkdir -p "$1"
+  cat > "$1/summary.csv" <<S
+experiment,arm,param,trials,failed,requests,answered,p50_ms,p95_ms,p99_ms,p999_ms,max_ms,p99_ci_lo_ms,p99_ci_hi_ms,max_ci_lo_ms,max_ci_hi_ms,p99_reduction_pct,timeouts,hedges_sent,extra_pct,duplicates
+gate,baseline,,2,0,4000,4000,2.05,2.15,400.100,400.2,400.3,400.1,400.1,400.2,400.3,,0,0,0.00,0
+gate,kernel,,2,0,4000,4000,2.05,2.15,12.100,12.3,13.000,12.1,12.1,12.9,13.0,97.0,0,84,2.00,0
+S
+  cat > "$1/manifest.csv" <<M
+experiment,arm,trial,status,requests_csv,param,hedges_sent,duplicates,total_requests,stalled,backend,cpu_busy_pct,cpu_kernel_pct,replay_hits,slow_requests
+gate,baseline,1,ok,raw/a.csv,,0,0,2000,40,,50.0,5.0,0,40
+gate,kernel,1,ok,raw/b.csv,,40,0,2000,40,htb,50.0,5.0,40,40
+gate,kernel,2,ok,raw/c.csv,,41,0,2000,40,htb,50.0,5.0,40,42
+gate,baseline,2,ok,raw/d.csv,,0,0,2000,40,,50.0,5.0,0,40
+M
+}
+
+# expect_fail NAME FILE SED_EXPR PATTERN: break one rule, expect exit 1 and
+# a GATE FAIL line matching PATTERN.
+expect_fail() {
+  local d="$tmp/$1"
+  good "$d"
+  sed -i "$3" "$d/$2"
+  if "$check" "$d" > "$d/out" 2>&1; then fail "$1: the gate passed: $(cat "$d/out")"; fi
+  grep -q "GATE FAIL: .*$4" "$d/out" || fail "$1: no '$4' in: $(cat "$d/out")"
+}
+
+good "$tmp/good"
+"$check" "$tmp/good" > "$tmp/good/out" || fail "good run failed the gate: $(cat "$tmp/good/out")"
+[ "$(grep -c '^gate ok' "$tmp/good/out")" = 6 ] || fail "good run: $(cat "$tmp/good/out")"
+
+expect_fail p99 summary.csv 's/^gate,kernel,,2,0,4000,4000,2.05,2.15,12.100/gate,kernel,,2,0,4000,4000,2.05,2.15,13.600/' 'kernel P99 13.600'
+expect_fail max summary.csv 's/12.3,13.000,/12.3,400.500,/' 'kernel MAX 400.500'
+expect_fail nofaults summary.csv 's/2.15,400.100,/2.15,2.300,/' 'baseline P99 2.300'
+expect_fail dups summary.csv '/^gate,kernel/s/,0$/,3/' '3 duplicate'
+expect_fail fewhedges manifest.csv 's/^gate,kernel,1,ok,raw\/b.csv,,40/gate,kernel,1,ok,raw\/b.csv,,39/' '39 hedges sent for 40 stalled'
+expect_fail manyhedges manifest.csv 's/^gate,kernel,2,ok,raw\/c.csv,,41/gate,kernel,2,ok,raw\/c.csv,,43/' '43 hedges sent for 40 stalled ids and 42'
+expect_fail unhedged manifest.csv 's/^\(gate,kernel,1,.*\),40,40$/\1,39,40/' 'server saw 39 hedges of its 40'
+expect_fail nostall manifest.csv 's/^gate,kernel,1,ok,raw\/b.csv,,40,0,2000,40,htb,50.0,5.0,40,40/gate,kernel,1,ok,raw\/b.csv,,0,0,2000,0,htb,50.0,5.0,0,0/' 'no stalled ids'
+expect_fail failed manifest.csv 's/^gate,kernel,2,ok/gate,kernel,2,failed/' 'kernel trial 2 failed'
+expect_fail nokernel summary.csv '/^gate,kernel/d' 'no kernel arm'
+# Margins come from the environment too (the CI may widen them knowingly).
+if GATE_P99_MARGIN_MS=0.05 "$check" "$tmp/good" > /dev/null; then fail "a 0.05 ms P99 margin passed 12.1 ms"; fi
+echo "gate check: all checks passed"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# make_figures.sh - regenerate every figure of a results directory from its
+# summary.csv and plotdata/ (both committed for the reference results), as
+# PNG and PDF into RESULTS_DIR/figures/.
+#
+# Usage: plots/make_figures.sh RESULTS_DIR
+# Example: plots/make_figures.sh results/reference
+#
+# Per experiment: CDF (log latency axis), tail zoom P95..P100, percentile
+# spectrum, latency over request index, P99/MAX bars with CIs; experiments
+# named E5* (hedge-delay sweep) also get P99 versus extra requests.
+set -euo pipefail
+plots=$(cd "$(dirname "$0")" && pwd)
+die() { echo "make_figures.sh: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "expected one RESULTS_DIR argument (see the top of $0)"
+[ "$1" != -h ] && [ "$1" != --help ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+res=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
+[ -f "$res/summary.csv" ] || die "$res has no summary.csv (run experiments/summarize first)"
+[ -d "$res/plotdata" ] || die "$res has no plotdata/"
+command -v gnuplot >/dev/null || die "gnuplot is not installed (scripts/bootstrap.sh installs it)"
+
+# Build into a temporary directory and swap it in at the end, so a failure
+# never leaves a half-made figures/ behind.
+tmp=$(mktemp -d "$res/.figures.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+gp() {  # gp SCRIPT VAR=VALUE...: run one gnuplot script from plots/
+  local script=$1 assign="" kv
+  shift
+  for kv in "$@"; do assign+="${kv%%=*}='${kv#*=}'; "; done
+  (cd "$plots" && gnuplot -e "$assign" "$script") 2> "$tmp/.gnuplot.err" \
+    || die "gnuplot $script failed: $(head -n3 "$tmp/.gnuplot.err")"
+  # gnuplot reports missing data files as warnings and still exits 0.
+  if grep -qiE 'cannot (find|open)|no (valid )?data|skipping' "$tmp/.gnuplot.err"; then
+    die "gnuplot $script: $(grep -iE 'cannot|data|skipping' "$tmp/.gnuplot.err" | head -n1)"
+  fi
+}
+
+count=0
+for exp in $(tail -n +2 "$res/summary.csv" | cut -d, -f1 | awk '!seen[$0]++'); do
+  arms=""
+  for arm in $(awk -F, -v e="$exp" 'NR > 1 && $1 == e { print $2 }' "$res/summary.csv"); do
+    [ -f "$res/plotdata/$exp.$arm.cdf" ] && arms+="${arms:+ }$arm"
+  done
+  [ -n "$arms" ] || { echo "make_figures.sh: $exp: no arm with data, skipped" >&2; continue; }
+  rows="$tmp/.$exp.rows.csv"
+  awk -F, -v e="$exp" 'NR > 1 && $1 == e && $10 != ""' "$res/summary.csv" > "$rows"
+  for kind in cdf tail spectrum series; do
+    gp "$kind.gp" dir="$res/plotdata" exp="$exp" arms="$arms" out="$tmp/$exp-$kind"
+    count=$((count + 1))
+  done
+  gp bars.gp csv="$rows" exp="$exp" out="$tmp/$exp-bars"
+  count=$((count + 1))
+  case $exp in
+    E5*)
+      awk -F, '$3 != "" && $20 != ""' "$rows" > "$rows.sweep"
+      if [ -s "$rows.sweep" ]; then
+        gp sweep.gp csv="$rows.sweep" exp="$exp" out="$tmp/$exp-sweep"
+        count=$((count + 1))
+      fi ;;
+  esac
+  rm -f "$rows" "$rows.sweep"
+done
+rm -f "$tmp/.gnuplot.err"
+[ "$count" -gt 0 ] || die "no figure drawn: summary.csv has no arm with data"
+rm -rf "$res/figures"
+mv "$tmp" "$res/figures"
+chmod 755 "$res/figures"
+trap - EXIT
+echo "make_figures.sh: $count figures (PNG + PDF) in $res/figures"
