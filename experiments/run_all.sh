@@ -125,7 +125,8 @@ BIN_DIR=$(mktemp -d /tmp/kh-run-bin.XXXXXX)
 SERVER_BIN=$BIN_DIR/chaos-server
 CLIENT_BIN=$BIN_DIR/hedge-client
 HEDGER_BIN=$BIN_DIR/hedger
-for b in chaos-server/chaos-server clients/hedge-client hedger/hedger; do
+PROGSTATS_BIN=$BIN_DIR/progstats   # E3's per-program BPF cost (hedger/bench/progstats.c)
+for b in chaos-server/chaos-server clients/hedge-client hedger/hedger hedger/progstats; do
   if [ -x "$BUILD/$b" ]; then
     cp "$BUILD/$b" "$BIN_DIR/"
   else
@@ -245,6 +246,7 @@ ra_meta_set duration_s "$(($(date +%s) - RA_START))"
 if awk -F, 'NR > 1 && $4 == "ok" { ok = 1 } END { exit !ok }' "$MANIFEST"; then
   "$SUMMARIZE_BIN" --resamples "$RESAMPLES" "$MANIFEST" || ra_die "summarize failed"
   ra_post_e4 || ra_log "warning: the E4 hold table failed"
+  ra_post_e3 || ra_log "warning: the E3 BPF statistics table failed"
   if [ "$DO_FIGURES" = 1 ]; then
     "$ROOT/plots/make_figures.sh" "$RUN" >/dev/null || ra_log "warning: drawing the figures failed"
   fi

@@ -26,3 +26,39 @@ ra_post_e4() {
   done
   mv "$out.tmp" "$out"
 }
+
+# ra_post_e3 - E3/bpf_stats.csv: per BPF program of the hedger, run count and
+# run time summed over E3's successful kernel trials (each trial's
+# bpf_stats.csv: progstats' BPF_ENABLE_STATS window = the client's run, warm-up
+# included, + T + 100 ms), ns per run (= per packet the program saw) and runs per request
+# sent (warm-up included); and the same as a section of summary.md. Nothing when no trial
+# measured it (E3/bpf_stats.note says why).
+ra_post_e3() {
+  local out="$RUN/E3/bpf_stats.csv" list
+  [ -d "$RUN/E3" ] || return 0
+  list=$(awk -F, -v r="$RUN" '$1 == "E3" && $4 == "ok" { f = r "/E3/" $2 "/trial-" $3 "/bpf_stats.csv"
+    if ((getline l < f) > 0) print f, $9; close(f) }' "$MANIFEST")
+  [ -n "$list" ] || return 0
+  # "FILE REQUESTS" per trial -> per program: runs, time, ns/run, runs/request, trials.
+  while read -r f n; do awk -F, -v n="$n" 'FNR > 1 { print $1, $3, $4, n }' "$f"; done <<< "$list" | awk '
+    !($1 in runs) { order[++k] = $1 }
+    { runs[$1] += $2; ns[$1] += $3; req[$1] += $4; tr[$1]++ }
+    END { print "program,run_cnt,run_time_ns,ns_per_run,requests,runs_per_request,ns_per_request,trials"
+      for (i = 1; i <= k; i++) { p = order[i]
+        printf "%s,%.0f,%.0f,%.1f,%.0f,%.3f,%.1f,%d\n", p, runs[p], ns[p], runs[p] ? ns[p] / runs[p] : 0,
+          req[p], req[p] ? runs[p] / req[p] : 0, req[p] ? ns[p] / req[p] : 0, tr[p] } }' > "$out.tmp"
+  mv "$out.tmp" "$out"
+  [ -f "$RUN/summary.md" ] || return 0
+  awk -F, 'NR == 1 {
+      print ""
+      print "## E3 BPF programs (kernel arm)"
+      print ""
+      print "Per program of the hedger, from the kernel'\''s BPF run-time statistics, switched on with BPF_ENABLE_STATS (fd-scoped, by progstats) for the client'\''s run (warm-up included) and the hedge delay + 100 ms after it, so the last clones come back; summed over the kernel arm'\''s trials. BPF time per request = the programs'\'' run time over the requests sent."
+      print ""
+      print "| program | runs | run time (ns) | ns/run | requests | runs/request | ns/request | trials |"
+      print "|---|---|---|---|---|---|---|---|"
+      next }
+    { printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8
+      t += $3; req = $5 }
+    END { if (req > 0) printf "\nBPF time per request, all programs: %.1f ns\n", t / req }' "$out" >> "$RUN/summary.md"
+}

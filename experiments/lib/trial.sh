@@ -59,27 +59,56 @@ ra_cpu_sample() {
   awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t, $4 + $7 + $8 }' /proc/stat
 }
 
-# ra_bpf_runtime PID OUT - per-program run count and time of the hedger PID's
-# BPF programs (ids from its state file in /run/kernel-hedge), appended to
-# OUT as "program,run_cnt,run_time_ns". Only when kernel.bpf_stats_enabled is
-# already 1: run_all.sh never changes that host-wide setting; otherwise it
-# notes why the numbers are missing.
-ra_bpf_runtime() {
-  local pid=$1 out=$2 state id
-  if [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" != 1 ]; then
-    echo "kernel.bpf_stats_enabled is 0; run_all.sh does not change host-wide settings" > "${out%.csv}.note"
-    return 0
+# ra_hedger_progs PID - "name id" per BPF program of the hedger PID (from its
+# state file in /run/kernel-hedge: prog_splitter, prog_reply_filter,
+# prog_rescuer; id 0 = not loaded); nothing when there is no state file.
+ra_hedger_progs() {
+  local state
+  state=$(grep -lx "pid=$1" /run/kernel-hedge/*.state 2>/dev/null | head -n1)
+  [ -n "$state" ] || return 0
+  awk -F= '$1 ~ /^prog_/ && $2 > 0 { print substr($1, 6), $2 }' "$state"
+}
+
+# ra_bpf_stats_cmd PID NOTE - set RA_STATS_CMD to the command prefix that runs
+# the client with BPF run-time statistics on for the hedger PID's programs:
+# progstats turns them on with BPF_ENABLE_STATS for as long as it runs (the
+# fd-scoped switch; the host-wide kernel.bpf_stats_enabled is never changed)
+# and prints each program's run count and ns/run over the client's run only.
+# The window stays open for DELAY + 100 ms after the client exits, so the
+# clones of its last requests, handed back by the delay line after DELAY,
+# reach the rescuer inside it (one rescuer run per clone, as for the others).
+# When that cannot work here RA_STATS_CMD stays empty, the reason goes to
+# NOTE and the trial runs unwrapped (the latencies do not depend on it).
+RA_STATS_CMD=()
+ra_bpf_stats_cmd() {
+  local pid=$1 note=$2 delay=$3 ids err linger
+  RA_STATS_CMD=()
+  [ -x "$PROGSTATS_BIN" ] || { echo "progstats is not built ($PROGSTATS_BIN)" > "$note"; return 0; }
+  ids=$(ra_hedger_progs "$pid" | awk '{ printf "%s%s", sep, $2; sep = "," }')
+  [ -n "$ids" ] || { echo "no state file with program ids of hedger pid $pid" > "$note"; return 0; }
+  # A dry run first: a kernel without BPF_ENABLE_STATS must not cost the trial.
+  if ! err=$("$PROGSTATS_BIN" --ids "$ids" -- true 2>&1 >/dev/null); then
+    echo "progstats failed: ${err:-no message}" > "$note"; return 0
   fi
-  state=$(grep -lx "pid=$pid" /run/kernel-hedge/*.state 2>/dev/null | head -n1)
-  [ -n "$state" ] || { echo "no state file of hedger pid $pid" > "${out%.csv}.note"; return 0; }
-  [ -f "$out" ] || echo "program,run_cnt,run_time_ns" > "$out"
-  for id in $(awk -F= '$1 ~ /^prog_/ && $2 > 0 { print $2 }' "$state"); do
-    # "ID: TYPE  name NAME  tag ...  run_time_ns N run_cnt M"
-    bpftool prog show id "$id" 2>/dev/null | awk 'NR == 1 { rt = 0; rc = 0
-      for (i = 1; i < NF; i++) { if ($i == "name") n = $(i + 1)
-        if ($i == "run_time_ns") rt = $(i + 1); if ($i == "run_cnt") rc = $(i + 1) }
-      print n "," rc "," rt }' >> "$out"
-  done
+  linger=$(awk -v d="$delay" 'BEGIN { if (sub(/ms$/, "", d)) printf "%.3f", d / 1000 + 0.1; else print 1 }')
+  # shellcheck disable=SC2016
+  RA_STATS_CMD=("$PROGSTATS_BIN" --ids "$ids" -- bash -c 'l=$1; shift; "$@"; rc=$?; sleep "$l"; exit $rc' linger "$linger")
+}
+
+# ra_bpf_stats_split PID TDIR - move progstats' lines ("prog NAME id ID runs N
+# ns_per_run X", printed after the client's own output) from client.txt to
+# TDIR/bpf_stats.csv: program,id,run_cnt,run_time_ns,ns_per_run, named as in
+# the hedger's state file (the kernel's names are cut at 15 characters).
+ra_bpf_stats_split() {
+  local tdir=$2
+  grep '^prog ' "$tdir/client.txt" > "$tdir/progstats.txt" || true
+  sed -i '/^prog /d' "$tdir/client.txt"
+  ra_hedger_progs "$1" | awk 'NR == FNR { name[$2] = $1; next }
+    FNR == 1 { print "program,id,run_cnt,run_time_ns,ns_per_run" }
+    $1 == "prog" && ($4 in name) { printf "%s,%s,%s,%.0f,%s\n", name[$4], $4, $6, $6 * $8, $8 }
+  ' - "$tdir/progstats.txt" > "$tdir/bpf_stats.csv"
+  rm -f "$tdir/progstats.txt"
+  [ "$(wc -l < "$tdir/bpf_stats.csv")" -ge 2 ] || rm -f "$tdir/bpf_stats.csv"
 }
 
 ra_server_opts() {
@@ -140,6 +169,13 @@ ra_trial_body() {
     used_backend=$(grep -m1 -oE 'backend: [a-z0-9_-]+' "$tdir/hedger.log" | cut -d' ' -f2)
   fi
 
+  # E3's kernel arm: per-program BPF cost over the client's run.
+  local stats_cmd=()
+  if [ "$hedged" = 1 ] && [ "$exp" = E3 ]; then
+    ra_bpf_stats_cmd "$hpid" "$RUN/E3/bpf_stats.note" "$delay"
+    stats_cmd=("${RA_STATS_CMD[@]}")
+  fi
+
   # Bounded: the estimate is generous already; three times it plus a minute.
   limit=$(awk -v e="$(ra_estimate "$armline")" 'BEGIN { printf "%d", 3 * e + 60 }')
   c0=$(ra_cpu_sample)
@@ -147,7 +183,7 @@ ra_trial_body() {
   local hedge_opt=""
   [ "$mode" != app ] || hedge_opt="--hedge-delay $delay"
   # shellcheck disable=SC2086
-  timeout --signal=INT --kill-after=10 "$limit" ip netns exec "$CLIENT_NS" "$CLIENT_BIN" \
+  timeout --signal=INT --kill-after=10 "$limit" "${stats_cmd[@]}" ip netns exec "$CLIENT_NS" "$CLIENT_BIN" \
     --mode "$mode" --requests "$REQUESTS" --warmup "$WARMUP" --first-id "$FIRST_ID" \
     --timeout "$TIMEOUT" $hedge_opt --quiet --out "$tdir" $extra \
     "$SERVER_ADDR:$PORT" > "$tdir/client.txt" 2> "$tdir/client.err" &
@@ -155,6 +191,7 @@ ra_trial_body() {
   RA_PIDS+=("$cpid")
   wait "$cpid" || rc=$?
   c1=$(ra_cpu_sample)
+  [ ${#stats_cmd[@]} = 0 ] || ra_bpf_stats_split "$hpid" "$tdir"
   cpu=$(echo "$c0 $c1" | awk '{ d = $5 - $2; if (d <= 0) d = 1; printf "%.1f,%.1f", 100 * ($4 - $1) / d, 100 * ($6 - $3) / d }')
   if [ "$rc" != 0 ]; then
     ra_fail "$tdir" "hedge-client exited $rc: $(tail -n1 "$tdir/client.err")"; return 1
@@ -175,7 +212,6 @@ ra_trial_body() {
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" > "$tdir/hedger-stats.txt" 2>&1 \
       || { ra_fail "$tdir" "hedger stats failed: $(tail -n1 "$tdir/hedger-stats.txt")"; return 1; }
     hedges=$(awk '$1 == "hedges_sent" { print $2 }' "$tdir/hedger-stats.txt")
-    if [ "$exp" = E3 ]; then ra_bpf_runtime "$hpid" "$RUN/E3/bpf_stats.csv"; fi
     [ -n "$hedges" ] || { ra_fail "$tdir" "no hedges_sent counter in hedger stats"; return 1; }
     kill -INT "$hpid"
     ra_wait_pid "$hpid" 15 || { ra_fail "$tdir" "hedger did not stop on SIGINT"; return 1; }
