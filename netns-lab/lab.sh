@@ -78,6 +78,7 @@ resolve_prefix() {
 lab_teardown() {
 	local p=$1 ns pids left
 	if lab_state_load "$p"; then
+		lab_keepawake_unidle "${LAB_STATE[KEEP_AWAKE_PIDS]:-}"
 		lab_stop_pids "${LAB_STATE[WATCHER_PIDS]:-} ${LAB_STATE[KEEP_AWAKE_PIDS]:-}"
 	fi
 	for ns in $(lab_namespaces "$p"); do
@@ -139,6 +140,7 @@ LAB_UP_PREFIX="" LAB_UP_DONE=0 LAB_WATCHER_PIDS=""
 up_abort() {
 	local rc=$?
 	if [ "$LAB_UP_DONE" != 1 ] && [ -n "$LAB_UP_PREFIX" ]; then
+		lab_keepawake_unidle "$LAB_KEEPAWAKE_PIDS"
 		lab_stop_pids "$LAB_WATCHER_PIDS $LAB_KEEPAWAKE_PIDS"
 		LAB_QUIET=1 lab_teardown "$LAB_UP_PREFIX" || true
 		[ "$rc" = 0 ] && rc=1

@@ -105,9 +105,19 @@ lab_pid_start() {
 	echo "${20}"
 }
 
-# lab_pid_is PID START - true if PID is still the process that started at START.
+# lab_pid_is PID START - true if PID is still the process that started at
+# START and has not exited. An exited process stays a zombie until its
+# parent reaps it; our helpers are orphans, and PID 1 may reap late (here:
+# up to 2 s), so a zombie counts as gone.
 lab_pid_is() {
-	[ -n "$1" ] && [ -n "$2" ] && [ "$(lab_pid_start "$1" 2>/dev/null)" = "$2" ]
+	local stat
+	[ -n "$1" ] && [ -n "$2" ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- "$2" $stat
+	# $2: state (field 3), ${21}: start time (field 22).
+	case "$2" in Z | X | x) return 1 ;; esac
+	[ "${21}" = "$1" ]
 }
 
 # lab_stop_pids "PID:START ..." - TERM, then KILL after 2 s, the recorded
@@ -135,6 +145,16 @@ lab_stop_pids() {
 	for entry in $1; do
 		pid=${entry%%:*} start=${entry#*:}
 		lab_pid_is "$pid" "$start" && kill -KILL "$pid" 2>/dev/null
+	done
+	# A killed process is gone only once it ran its exit and was reaped.
+	for _ in $(seq 50); do
+		left=0
+		for entry in $1; do
+			pid=${entry%%:*} start=${entry#*:}
+			lab_pid_is "$pid" "$start" && left=1
+		done
+		[ "$left" = 0 ] && return 0
+		sleep 0.1
 	done
 	return 0
 }

@@ -41,11 +41,50 @@ lab_keepawake_start() {
 		done
 		lab_emit KEEP_AWAKE_KIND bash
 	fi
-	sleep 0.1
-	for pid in $LAB_KEEPAWAKE_PIDS; do
-		lab_pid_is "${pid%%:*}" "${pid#*:}" || lab_die "--keep-awake: the spinner exited at once"
-	done
+	# What each spinner runs once it has exec'd (the forked copy of lab.sh
+	# before that may already share the policy).
+	if [ -n "$bin" ]; then
+		lab_keepawake_wait "$LAB_KEEPAWAKE_PIDS" "$bin "
+	else
+		lab_keepawake_wait "$LAB_KEEPAWAKE_PIDS" "bash -c while :; do :; done "
+	fi
 	lab_checkpoint keep-awake
+}
+
+# lab_keepawake_policy PID - the scheduling policy number of PID's main
+# thread (field 41 of /proc/PID/stat; 5 = SCHED_IDLE), or nothing.
+lab_keepawake_policy() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	set -- $stat
+	echo "${39:-}"
+}
+
+# lab_keepawake_wait "PID:START ..." CMDLINE - return once every spinner
+# runs CMDLINE... and is SCHED_IDLE, so whoever reads KEEP_AWAKE=1 can rely
+# on it; die when one exits or is not up within 10 s. A process that was
+# just forked still has to exec and set itself up (under load that takes
+# longer than any fixed sleep; 0.1 s was not enough in CI):
+#  - cpu-keepawake makes its main thread SCHED_IDLE only after every
+#    spinner thread is pinned and SCHED_IDLE;
+#  - the bash fallback runs its loop only after chrt and taskset are done.
+lab_keepawake_wait() {
+	local e pid start waiting tries=200 cmd
+	while :; do
+		waiting=0
+		for e in $1; do
+			pid=${e%%:*} start=${e#*:}
+			lab_pid_is "$pid" "$start" || lab_die "--keep-awake: spinner $pid exited while starting"
+			[ "$(lab_keepawake_policy "$pid")" = 5 ] || { waiting=1; continue; }
+			cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || cmd=""
+			[ "${cmd#"$2"}" != "$cmd" ] || waiting=1
+		done
+		[ "$waiting" = 0 ] && return 0
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || lab_die "--keep-awake: the spinners did not start within 10 s"
+		sleep 0.05
+	done
 }
 
 # lab_cpus - the CPUs this process may run on, one per line.
@@ -66,4 +105,20 @@ lab_keepawake_running() {
 		lab_pid_is "${e%%:*}" "${e#*:}" || { echo 0; return; }
 	done
 	echo 1
+}
+
+# lab_keepawake_unidle "PID:START ..." - make the spinners' threads
+# SCHED_OTHER again before stopping them: on CPUs busy with normal tasks a
+# SCHED_IDLE thread runs so rarely that acting on SIGTERM (or even dying of
+# SIGKILL) can take seconds.
+lab_keepawake_unidle() {
+	local e pid t
+	for e in $1; do
+		pid=${e%%:*}
+		lab_pid_is "$pid" "${e#*:}" || continue
+		for t in /proc/"$pid"/task/*; do
+			chrt -o -p 0 "${t##*/}" >/dev/null 2>&1 || true
+		done
+	done
+	return 0
 }

@@ -7,6 +7,9 @@ LAB_SH=${KH_LAB_SH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh}
 UDP_PROBE=${KH_UDP_PROBE:-}
 T_NAME=$(basename "$0" .sh)
 T_PREFIXES=()
+# t_prefix runs in $(...), a subshell: it records its prefixes in this file
+# so the EXIT trap of the test itself finds them.
+T_PREFIX_LIST=$(mktemp "${TMPDIR:-/tmp}/kh-lab-test.XXXXXX")
 
 skip() { echo "SKIP $T_NAME: $*"; exit 77; }
 # t_has ARGS... - grep that reads all its input: with pipefail, "grep -q"
@@ -31,7 +34,7 @@ t_require_probe() {
 t_prefix() {
 	local p
 	p=t$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-5)
-	T_PREFIXES+=("$p")
+	echo "$p" >>"$T_PREFIX_LIST"
 	echo "$p"
 }
 
@@ -40,9 +43,10 @@ t_cleanup() {
 	local p j
 	# Background helpers of the test itself (servers, fake owners).
 	for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
-	for p in "${T_PREFIXES[@]}"; do
+	for p in "${T_PREFIXES[@]}" $(cat "$T_PREFIX_LIST" 2>/dev/null); do
 		"$LAB_SH" down --quiet --prefix "$p" >/dev/null 2>&1 || true
 	done
+	rm -f "$T_PREFIX_LIST"
 }
 trap t_cleanup EXIT
 
