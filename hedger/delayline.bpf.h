@@ -100,10 +100,19 @@ static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_val 
 	skb->mark = HEDGER_MARK_HEDGE;
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
 	skb->mark = orig_mark;
-	if (orig_type == BPF_SKB_TSTAMP_DELIVERY_MONO && orig_ts)
-		bpf_skb_set_tstamp(skb, orig_ts, BPF_SKB_TSTAMP_DELIVERY_MONO);
-	else
-		bpf_skb_set_tstamp(skb, orig_ts, BPF_SKB_TSTAMP_UNSPEC);
+	/* The helper refuses UNSPEC with a non-zero time (-EINVAL): that would
+	 * leave the original with the clone's future MONO deadline (an fq on
+	 * the dev would hold it T). So clear the type first, then write the
+	 * old value back as is (tstamp_type is read here, so the store keeps
+	 * the now cleared type). Other typed times (TAI on >= 6.11) go back
+	 * through the helper with their type. */
+	if (orig_type != BPF_SKB_TSTAMP_UNSPEC && orig_ts) {
+		bpf_skb_set_tstamp(skb, orig_ts, orig_type);
+	} else {
+		bpf_skb_set_tstamp(skb, 0, BPF_SKB_TSTAMP_UNSPEC);
+		if (orig_ts)
+			skb->tstamp = orig_ts;
+	}
 	return err;
 }
 

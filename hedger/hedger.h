@@ -5,12 +5,16 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "nat.h"	/* hedger/policy: struct nat_endpoint */
 
 /* skb->mark values the hedger gives its own packets. A dummy only exists to
  * put an HTB class into debt and must never leave the host; a hedge is the
  * real copy and must never be cloned again (loop guard). */
 #define HEDGER_MARK_DUMMY 0x6b68d001u
 #define HEDGER_MARK_HEDGE 0x6b68d002u
+/* A tied copy (--tied K) on its way through the line's b end to the
+ * rescuer, which sends it out with redirect_neigh (marked HEDGE then). */
+#define HEDGER_MARK_TIED 0x6b68d003u
 
 #define HEDGER_MAX_SERVICES 64
 #define HEDGER_HIST_SLOTS 32	/* log2 buckets of latency in microseconds */
@@ -56,6 +60,12 @@ enum hedger_counter {
 	HC_SKIP_FRAGMENT,	/* parser: IPv4 fragment (MF or offset) */
 	HC_SKIP_IPV6_EXTHDR,	/* parser: IPv6 with extension headers */
 	HC_SKIP_SHORT_PAYLOAD,	/* parser: payload shorter than id offset + width */
+	HC_BUDGET_DENIED,	/* clones dropped because the hedge budget was spent */
+	HC_HEDGES_TO_REPLICA,	/* hedges whose destination was rewritten to another replica */
+	HC_NAT_FAILED,		/* replica rewrite or reverse NAT failed: packet dropped */
+	HC_REPLIES_REVERSE_NAT,	/* replies from a hedge replica rewritten back to the service */
+	HC_ADAPTIVE_ARM_FAILED,	/* the adaptive delay's bpf_timer could not be started */
+	HC_TIED_COPIES,		/* tied mode: copies sent to other replicas with the original */
 	HC_COUNT,
 };
 
@@ -73,7 +83,37 @@ struct hedger_service_key {
 };
 
 struct hedger_service_val {
-	__u32 index;		/* slot in the latency histogram map */
+	__u32 index;		/* slot in the per-service maps (histograms, replicas) */
+};
+
+/* Replicas: a service VIP:PORT has up to HEDGER_MAX_REPLICAS endpoints.
+ * Slot 0 is always the VIP itself: originals go there unchanged (the VIP is
+ * a real server, the primary); a hedge goes to another slot. */
+#define HEDGER_MAX_REPLICAS 8
+
+enum hedger_replica_policy {
+	HEDGER_RP_ROUND_ROBIN = 0,	/* cycle through the other replicas */
+	HEDGER_RP_FASTEST = 1,		/* the other replica with the lowest recent latency */
+};
+
+/* Value of the per-service "replicas" ARRAY (key = service index);
+ * endpoints are hedger/policy's struct nat_endpoint (nat.h). */
+struct hedger_replicas {
+	__u32 n;		/* replicas in use, slot 0 = VIP; 1: hedge to the VIP too */
+	__u32 policy;		/* enum hedger_replica_policy */
+	__u32 rr;		/* round-robin cursor (atomic) */
+	__u32 tied;		/* >= 2: tied mode, the original + tied-1 copies at once, no delay line */
+	struct nat_endpoint ep[HEDGER_MAX_REPLICAS];
+	__u64 lat_ewma_ns[HEDGER_MAX_REPLICAS];	/* recent reply latency, EWMA 1/8; 0: none yet */
+	__u64 replies[HEDGER_MAX_REPLICAS];	/* replies seen from each replica (also late ones) */
+	__u64 hedges[HEDGER_MAX_REPLICAS];	/* hedges sent to each replica */
+};
+
+/* "replica_of" HASH: a replica's address:port -> its service and slot, so
+ * the reply filter can recognise a hedge replica's reply and NAT it back. */
+struct hedger_replica_of {
+	__u32 service;
+	__u32 slot;
 };
 
 /* Scoreboard key: the request's 5-tuple (as the client sent it) and its id. */
@@ -95,6 +135,8 @@ struct hedger_sb_val {
 	__u64 hedge_ns;		/* when the clone left as the hedge (0: not yet) */
 	__u32 orig_priority;	/* the original's skb->priority, restored on the hedge */
 	__u32 htb_class;	/* htb: class minor used, 0 for other backends */
+	__u32 hedge_slot;	/* replica slot the hedge went to (0: the VIP) */
+	__u32 pad;
 };
 
 /* Per-service latency histogram (per-CPU array indexed by service index). */

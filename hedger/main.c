@@ -18,13 +18,16 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  probe                 what this kernel supports (hooks, helpers, backends)\n"
 		"  attach --dev IF ...   hedge requests leaving IF (foreground; see attach --help)\n"
-		"  stats --dev IF        counters and latency histogram of a running instance\n"
+		"  stats --dev IF        counters, latency histograms, adaptive delay, budget and\n"
+		"                        replicas of a running instance (--prometheus, --watch)\n"
 		"  detach --dev IF       stop an instance or clean up after a killed one\n"
 		"\n"
 		"Examples:\n"
 		"  hedger probe\n"
 		"  hedger attach --dev veth0 --service 198.18.0.2:9999 --delay 10ms --backend htb\n"
-		"  hedger stats --dev veth0\n"
+		"  hedger attach --dev veth0 --service 198.18.1.1:9999=198.18.2.1:9999 --delay p95 \\\n"
+		"         --budget 5%%\n"
+		"  hedger stats --dev veth0 --watch 1s\n"
 		"  hedger detach --dev veth0\n");
 }
 

@@ -238,6 +238,9 @@ int nl_qdisc_add_fq(struct nl_handle *nl, int ifindex, uint32_t limit, uint32_t 
 	mnl_attr_put_u32(nlh, TCA_FQ_PLIMIT, limit);
 	/* All clones of one client socket hash to one fq flow. */
 	mnl_attr_put_u32(nlh, TCA_FQ_FLOW_PLIMIT, flow_limit);
+	/* fq drops packets timed beyond its horizon (default 10 s = the
+	 * longest --delay, measured from the send time): leave headroom. */
+	mnl_attr_put_u32(nlh, TCA_FQ_HORIZON, 60U * 1000000U);
 	mnl_attr_nest_end(nlh, opts);
 	return nl_talk(nl, nlh);
 }

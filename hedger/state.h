@@ -23,6 +23,8 @@ struct hedger_state_file {
 	char line_b[IFNAMSIZ];
 	uint64_t delay_ns;
 	uint32_t map_counters, map_scoreboard, map_hist, map_services;
+	uint32_t map_policy, map_budget, map_replicas;	/* issue 6 maps */
+	int adaptive, budget;		/* features on */
 	uint32_t prog_ids[3];		/* splitter, reply filter, rescuer */
 };
 

@@ -68,6 +68,11 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_out_ifindex = 1;
 	t->skel->rodata->cfg_class_pool = cfg->classes ? cfg->classes : 16;
 	t->skel->rodata->cfg_htb_rate_Bps = 1500000;
+	t->skel->rodata->cfg_adaptive = cfg->adaptive;
+	t->skel->rodata->cfg_budget = cfg->budget;
+	t->skel->rodata->cfg_replicas = cfg->replicas;
+	t->skel->rodata->cfg_tied = cfg->tied;
+	t->skel->rodata->cfg_tied_ifindex = 1;
 	if (cfg->sb_size)
 		bpf_map__set_max_entries(t->skel->maps.scoreboard, cfg->sb_size);
 	err = hedger_bpf__load(t->skel);

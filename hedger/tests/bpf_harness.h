@@ -31,6 +31,7 @@ struct tb_cfg {
 	uint32_t classes;
 	uint64_t delay_ns;
 	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
+	bool adaptive, budget, replicas, tied;	/* issue-6 paths (rodata switches) */
 };
 
 struct tb {

@@ -3,7 +3,9 @@
 # and leaves nothing behind (no delay line, no state file, no program):
 # no privilege, unknown interface, backend unavailable (names the available
 # ones), bad service address, id window out of range, bad id width/endian,
-# unknown backend, missing --service.
+# unknown backend, missing --service; issue 6: adaptive delay with netem,
+# bad percentile/clamps, bad budget, bad replica lists, policies and --tied, stats
+# --watch/--count misuse.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/nslib.sh"
@@ -43,6 +45,27 @@ fi
 if ! ip netns exec "$NS_C" "$BUILD/hedger" probe | grep -q "^backend edt: yes"; then
 	expect_error "backend edt unavailable: .*sch_fq" attach --dev "$DEV_C" $S --backend edt
 fi
+# Issue 6 options.
+expect_error "needs a per-packet delay backend.*netem" attach --dev "$DEV_C" $S --delay p95 --backend netem
+expect_error "--delay" attach --dev "$DEV_C" $S --delay p101
+expect_error "--delay" attach --dev "$DEV_C" $S --delay p95.55
+expect_error "--delay-min/--delay-max/--delay-period need an adaptive" attach --dev "$DEV_C" $S --delay-max 20ms
+expect_error "--delay-period out of range" attach --dev "$DEV_C" $S --delay p95 --delay-period 1ms
+expect_error "--delay-min/--delay-max out of range" attach --dev "$DEV_C" $S --delay p95 --delay-min 30ms --delay-max 20ms
+expect_error "--budget" attach --dev "$DEV_C" $S --budget 150%
+expect_error "--budget-burst" attach --dev "$DEV_C" $S --budget 5% --budget-burst 0
+expect_error "--replica-policy" attach --dev "$DEV_C" $S --replica-policy slowest
+expect_error "--replica-policy needs a --service with replicas" attach --dev "$DEV_C" $S --replica-policy fastest
+expect_error "no replica after '='" attach --dev "$DEV_C" --service "$ADDR_S:9999="
+expect_error "not of the service's address family" attach --dev "$DEV_C" --service "$ADDR_S:9999=[2001:2::5]:9999"
+expect_error "(invalid|bad) --service" attach --dev "$DEV_C" --service "$ADDR_S:9999=198.18.100.3"
+expect_error "more than 8 replicas" attach --dev "$DEV_C" --service "$ADDR_S:9999=198.18.100.3:1,198.18.100.3:2,198.18.100.3:3,198.18.100.3:4,198.18.100.3:5,198.18.100.3:6,198.18.100.3:7,198.18.100.3:8"
+expect_error "--tied needs a --service with replicas" attach --dev "$DEV_C" $S --tied 2
+expect_error "--tied 3: a service has only 2 replicas" attach --dev "$DEV_C" --service "$ADDR_S:9999=198.18.100.3:9999" --tied 3
+expect_error "--tied sends the copies at once" attach --dev "$DEV_C" --service "$ADDR_S:9999=198.18.100.3:9999" --tied 2 --delay p95
+expect_error "--tied" attach --dev "$DEV_C" --service "$ADDR_S:9999=198.18.100.3:9999" --tied 1
+expect_error "--count needs --watch" stats --dev "$DEV_C" --count 3
+expect_error "--watch" stats --dev "$DEV_C" --watch 1ms
 expect_error "unknown command" frobnicate
 # No privilege: run as nobody.
 if command -v setpriv >/dev/null; then

@@ -37,10 +37,20 @@ NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
 stalled=0
 for ((id = 0; id < N + W; id++)); do [ $((id % 100)) -lt 2 ] && stalled=$((stalled + 1)); done
 
+# The previous server's socket can outlive its process for a moment (io_uring
+# tears its ring down in a kernel worker after exit): retry while the port is
+# still taken.
 start_server() {
-	ip netns exec "$NS_S" "$CS" --port 9999 --bind "$ADDR_S" >"$work/cs-$1.out" 2>&1 &
-	SRV=$!; nslib_track $SRV
-	nslib_wait_line "$work/cs-$1.out" "listening on" 10 || fail "chaos-server did not start"
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "$NS_S" "$CS" --port 9999 --bind "$ADDR_S" >"$work/cs-$1.out" 2>&1 &
+		SRV=$!; nslib_track $SRV
+		nslib_wait_line "$work/cs-$1.out" "listening on\|already in use" 10 ||
+			{ cat "$work/cs-$1.out"; fail "chaos-server did not start"; }
+		grep -q "listening on" "$work/cs-$1.out" && return 0
+		wait $SRV 2>/dev/null; sleep 0.5
+	done
+	cat "$work/cs-$1.out"; fail "chaos-server did not start: port still in use"
 }
 stop_server() { kill $SRV; wait $SRV 2>/dev/null; }
 p99_ms() { awk -F, '$1 == "latency" { printf "%.3f", $7 / 1e6 }' "$1/summary.csv"; }

@@ -25,6 +25,9 @@ H() { ip netns exec "$NS_C" "$BUILD/hedger" "$@"; }
 
 start() {
 	# Not through H(): a backgrounded function is a subshell that would get the signals.
+	# Emptied here, not by the background job's redirection: that runs in the
+	# child, maybe after the wait below already saw the previous run's line.
+	: >"$out"
 	ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$ADDR_S:9999" \
 		--backend htb --hook "$HOOK" --interval 0 >"$out" 2>&1 &
 	HPID=$!; nslib_track $HPID
@@ -41,8 +44,12 @@ start() {
 }
 
 assert_clean() {
-	local what=$1 p
+	local what=$1 p i
+	# A program's release is deferred (RCU, then a workqueue): on a busy
+	# machine it can outlive the process by a moment. Give it up to 2 s;
+	# one still attached somewhere never goes.
 	for p in $PROGS; do
+		for i in $(seq 20); do bpftool prog show id "$p" >/dev/null 2>&1 || break; sleep 0.1; done
 		bpftool prog show id "$p" >/dev/null 2>&1 && fail "$what: program $p still loaded (attached somewhere)"
 	done
 	ip -n "$NS_C" link show "khd${IFX}a" >/dev/null 2>&1 && fail "$what: delay line left"

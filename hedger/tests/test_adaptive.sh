@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# test_adaptive.sh - adaptive hedge delay on the reference fault schedule
+# (chaos-server defaults: 2 ms fast path, ids with id % 100 < 2 stall 400 ms,
+# a repeat within 1 s is fast), one server, closed loop, fresh server per arm.
+#   fixed:    --delay 10ms
+#   adaptive: --delay p95 --delay-min 1ms --delay-max 50ms
+#   adaptive: --delay p95 --delay-min 1ms --delay-max 50ms, with the budget
+#             --budget 5% --budget-burst 10 as the guard on extra load
+# Pass when, for the adaptive arm:
+#   the kernel's delay converges: within 3 s of the first request it is at
+#   most max(1.5 x, + 0.5 ms) the client-measured p95 (it starts at 10 ms);
+#   it tracks the target: >= 80 % of the later samples (every 100 ms) lie in
+#   [0.5 x p95, 2 x p95 + 0.5 ms]. The kernel reports a bucket's upper edge
+#   (<= 12.5 % over) of a window that halves every 100 ms (~100 samples at
+#   this rate), so single samples move by a bucket or two; measured here:
+#   final delay 2.3 ms for a client p95 of 2.1-3.0 ms, converged at the
+#   first recompute with enough samples (~0.1-0.2 s);
+#   P99 beats the fixed arm's P99 (measured 4.4-5.7 ms vs 12.1 ms);
+#   extra requests (hedges) <= 5 % of requests + burst 10 (the budget's
+#   exact bound). Without the budget p95 alone gives 3-5.5 % here (a hedge
+#   goes out when a reply is slower than the recent p95, plus the 2 % stalls
+#   and the lag of the estimate on this noisy VM); numbers in
+#   results/bench/hedger-features-*.txt.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/labenv.sh"
+N=2000
+
+labenv_require
+trap labenv_cleanup EXIT
+labenv_up 1
+R1=$REPLICA1_ADDR
+
+labenv_server 1 fixed
+labenv_hedger fixed --service "$R1:9999" --delay 10ms --backend htb
+labenv_client fixed --mode baseline --requests $N --warmup 0 "$R1:9999"
+s_fixed=$(labenv_stats) || fail "stats (fixed) failed"
+labenv_hedger_stop
+labenv_server_stop fixed
+
+labenv_server 1 adapt
+labenv_hedger adapt --service "$R1:9999" --delay p95 --delay-min 1ms --delay-max 50ms --backend htb \
+	--budget 5% --budget-burst 10
+grep -q "^adaptive delay: p95.0" "$WORK/hedger-adapt.out" || fail "attach did not report the adaptive delay"
+# Sample the kernel's delay every 100 ms while the client runs.
+( t0=$(date +%s%N)
+  while :; do
+	d=$(labenv_stats --prometheus 2>/dev/null | awk '/^hedger_adaptive_delay_seconds/ { print $2 }')
+	[ -n "$d" ] && echo "$(( ($(date +%s%N) - t0) / 1000000 )) $d"
+	sleep 0.1
+  done ) >"$WORK/delay.log" &
+SAMPLER=$!; labenv_track $SAMPLER
+labenv_client adapt --mode baseline --requests $N --warmup 0 "$R1:9999"
+kill $SAMPLER; wait $SAMPLER 2>/dev/null
+s_adapt=$(labenv_stats) || fail "stats (adaptive) failed"
+labenv_hedger_stop
+
+fixed99=$(p99_ms fixed); adapt99=$(p99_ms adapt); fast95=$(pct_ms adapt 6)
+reqs=$(statget "$s_adapt" requests); hed=$(statget "$s_adapt" hedges_sent)
+final=$(echo "$s_adapt" | sed -n 's/^adaptive delay: \([0-9.]*\) ms.*/\1/p')
+[ -n "$final" ] || fail "stats shows no adaptive delay"
+conv=$(awk -v p="$fast95" '{ ms = $2 * 1000; lim = 1.5 * p; if (p + 0.5 > lim) lim = p + 0.5; if (ms <= lim) { print $1; exit } }' "$WORK/delay.log")
+track=$(awk -v p="$fast95" -v c="${conv:-999999}" '$1 > c { n++; ms = $2 * 1000; if (ms >= 0.5 * p && ms <= 2 * p + 0.5) ok++ } END { printf "%d %d", ok, n }' "$WORK/delay.log")
+den=$(statget "$s_adapt" hedges_denied_budget)
+echo "fixed 10ms: p99 $fixed99 ms, hedges $(statget "$s_fixed" hedges_sent)/$(statget "$s_fixed" requests);" \
+     "adaptive p95: p99 $adapt99 ms, hedges $hed/$reqs (budget denied $den), final delay $final ms," \
+     "client p95 $fast95 ms, converged after ${conv:-never} ms, samples in band after that: ${track% *} of ${track#* }"
+echo "$s_adapt" | sed -n '/^adaptive delay/,$p'
+[ "$(wc -l <"$WORK/delay.log")" -ge 10 ] || fail "too few delay samples"
+[ -n "$conv" ] && [ "$conv" -le 3000 ] || fail "delay did not converge within 3 s (${conv:-never} ms)"
+[ "${track#* }" -ge 5 ] && [ $(( ${track% *} * 100 )) -ge $(( ${track#* } * 80 )) ] ||
+	fail "delay tracked the target in only ${track% *} of ${track#* } samples"
+awk -v a="$adapt99" -v f="$fixed99" 'BEGIN { exit !(a < f) }' || fail "adaptive p99 $adapt99 ms not below fixed $fixed99 ms"
+[ "$hed" -le $((reqs * 5 / 100 + 10)) ] || fail "$hed hedges > 5 % of $reqs requests + 10"
+[ "$(client_dups adapt)" = 0 ] || fail "client saw duplicates"
+[ "$(statget "$s_adapt" adaptive_timer_failed)" = 0 ] || fail "timer failures"
+echo PASS

@@ -1,0 +1,116 @@
+/* test_bpf_budget: the hedge budget as integrated in the programs.
+ * - the splitter credits the service's bucket once per request;
+ * - the rescuer spends only for a clone about to leave: over budget the clone
+ *   is dropped and counted (hedges_denied_budget), the request stays pending
+ *   so its reply still completes it;
+ * - a clone whose reply won costs nothing;
+ * - with 50 % the bucket refills by one hedge per two requests. */
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "bpf_harness.h"
+#include "budget.h"
+
+static void build(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	static uint8_t pl[64];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
+	s.reply = reply;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
+	tb_build(p, &s);
+}
+
+static int set_budget(struct tb *t, uint32_t ratio_milli, uint32_t burst, int64_t credits)
+{
+	struct budget b = { .credits = credits, .ratio_milli = ratio_milli, .burst = burst };
+	uint32_t k = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.budget), &k, &b, BPF_ANY);
+}
+
+static struct budget get_budget(struct tb *t)
+{
+	struct budget b;
+	uint32_t k = 0;
+
+	memset(&b, 0xff, sizeof(b));
+	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.budget), &k, &b);
+	return b;
+}
+
+/* request then clone: the rescuer's verdict */
+static int hedge_attempt(struct tb *t, uint64_t id)
+{
+	struct tb_pkt p;
+	int ret = 0;
+
+	build(&p, id, false);
+	tb_run(t, t->skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	tb_run(t, t->skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	return ret;
+}
+
+int main(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .budget = true, .classes = 64 };
+	struct hedger_sb_val v;
+	struct tb_pkt p, r;
+	struct budget b;
+	struct tb t;
+	int ret = 0, granted = 0;
+
+	tb_require();
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return tb_finish();
+	}
+	/* 0 % + burst 2: exactly two hedges, then every clone is dropped. */
+	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "seed budget");
+	for (uint64_t id = 1; id <= 5; id++) {
+		ret = hedge_attempt(&t, id);
+		TB_EQ(ret, id <= 2 ? TB_ACT_REDIRECT : TB_ACT_SHOT, "burst 2 then denied");
+	}
+	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 2, "hedges sent within the burst");
+	TB_EQ(tb_counter(&t, HC_BUDGET_DENIED), 3, "denied clones counted");
+	b = get_budget(&t);
+	TB_EQ(b.requests, 5, "splitter credited every request");
+	TB_EQ(b.granted, 2, "granted");
+	TB_EQ(b.denied, 3, "denied");
+	TB_EQ(b.credits, 0, "bucket empty");
+	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "denied request's entry");
+	TB_EQ(v.state, HEDGER_ST_PENDING, "denied request still pending");
+	build(&r, 3, true);
+	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
+	TB_EQ(ret, TB_ACT_UNSPEC, "reply of a denied request passed");
+	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "entry");
+	TB_EQ(v.state, HEDGER_ST_COMPLETED, "reply of a denied request completes it");
+
+	/* A clone whose reply won spends nothing, even with credits there. */
+	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "refill");
+	build(&p, 20, false);
+	build(&r, 20, true);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	TB_EQ(ret, TB_ACT_SHOT, "reply won");
+	b = get_budget(&t);
+	TB_EQ(b.credits, 2 * BUDGET_UNIT, "reply-won clone cost nothing");
+	TB_EQ(b.granted + b.denied, 0, "no spend attempted");
+
+	/* 50 %, burst 1, empty: 8 requests in a row earn 4 hedges' worth, but
+	 * the cap (burst 1) holds at most one at a time: each hedge_attempt
+	 * adds 0.5 then tries to spend 1 -> every second attempt succeeds. */
+	TB_EQ(set_budget(&t, 500, 1, 0), 0, "50 %");
+	for (uint64_t id = 100; id < 108; id++)
+		granted += hedge_attempt(&t, id) == TB_ACT_REDIRECT;
+	TB_EQ(granted, 4, "50 %: every second hedge");
+	b = get_budget(&t);
+	TB_EQ(b.granted, 4, "granted at 50 %");
+	TB_EQ(b.denied, 4, "denied at 50 %");
+	tb_close(&t);
+	return tb_finish();
+}
