@@ -330,6 +330,31 @@ static uint64_t arm_seed(const struct arm *a)
 	return h ^ env.seed;
 }
 
+/* arm_pool - pool the latencies of @a's trials (sorted in place; the series
+ * plot keeps its own copy in request order). *@stp backs the pool: free it
+ * after sumstat_pool_fini. 0 or -errno (nothing left allocated). */
+static int arm_pool(const struct arm *a, struct trial *t, struct sumstat_trial **stp,
+		    struct sumstat_pool *pool)
+{
+	struct sumstat_trial *st;
+	int err;
+
+	st = calloc(a->n, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	for (size_t k = 0; k < a->n; k++) {
+		st[k].values = t[a->idx[k]].data.latency_ns;
+		st[k].n = t[a->idx[k]].data.n;
+	}
+	err = sumstat_pool_init(pool, st, a->n);
+	if (err) {
+		free(st);
+		return err;
+	}
+	*stp = st;
+	return 0;
+}
+
 static int summarize_arm(struct arm *a, struct trial *t)
 {
 	struct sumstat_trial *st;
@@ -349,18 +374,9 @@ static int summarize_arm(struct arm *a, struct trial *t)
 	}
 	if (!a->answered)
 		return 0;
-	st = calloc(a->n, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	/* The pool sorts each trial's latencies in place; the series plot keeps
-	 * its own copy in request order. */
-	for (size_t k = 0; k < a->n; k++) {
-		st[k].values = t[a->idx[k]].data.latency_ns;
-		st[k].n = t[a->idx[k]].data.n;
-	}
-	err = sumstat_pool_init(&pool, st, a->n);
+	err = arm_pool(a, t, &st, &pool);
 	if (err)
-		goto cleanup;
+		return err;
 	sumstat_rng_seed(&rng, arm_seed(a));
 	for (int i = 0; i < NPCT && !err; i++)
 		err = sumstat_percentile(&pool, NULL, pcts[i], &a->pct[i]);
@@ -370,7 +386,6 @@ static int summarize_arm(struct arm *a, struct trial *t)
 		err = sumstat_bootstrap_ci(&pool, 100, (unsigned)env.resamples, &rng, &a->max_ci);
 	a->have = !err;
 	sumstat_pool_fini(&pool);
-cleanup:
 	free(st);
 	return err;
 }
@@ -584,16 +599,10 @@ static int write_plotdata(const char *dir, const struct arm *a, struct trial *t)
 
 	if (!a->have)
 		return 0;
-	st = calloc(a->n, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	for (size_t k = 0; k < a->n; k++) {
-		st[k].values = t[a->idx[k]].data.latency_ns;
-		st[k].n = t[a->idx[k]].data.n;
-	}
-	err = sumstat_pool_init(&pool, st, a->n);
-	if (!err)
-		err = write_plotfile(dir, a, "cdf", put_cdf, &pool, first);
+	err = arm_pool(a, t, &st, &pool);
+	if (err)
+		return err;
+	err = write_plotfile(dir, a, "cdf", put_cdf, &pool, first);
 	if (!err)
 		err = write_plotfile(dir, a, "spectrum", put_spectrum, &pool, first);
 	if (!err)

@@ -105,13 +105,13 @@ void stats_print_line(FILE *f, const uint64_t c[HC_COUNT])
 	fflush(f);
 }
 
-int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
+/* hist_sum - the per-CPU log2 histogram of service @idx, summed. */
+static int hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum[HEDGER_HIST_SLOTS] = { 0 }, max = 0;
 	struct hedger_hist *vals;
-	int last = -1;
 
+	memset(sum, 0, sizeof(uint64_t) * HEDGER_HIST_SLOTS);
 	if (ncpu <= 0)
 		return -EINVAL;
 	vals = calloc((size_t)ncpu, sizeof(*vals));
@@ -125,6 +125,17 @@ int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
 		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
 			sum[s] += vals[c].slot[s];
 	free(vals);
+	return 0;
+}
+
+int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
+{
+	uint64_t sum[HEDGER_HIST_SLOTS], max = 0;
+	int last = -1, err;
+
+	err = hist_sum(hist_fd, idx, sum);
+	if (err)
+		return err;
 	for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
 		if (sum[s] > max)
 			max = sum[s];
@@ -183,29 +194,6 @@ static void ep_text(const struct nat_endpoint *ep, char *buf, size_t len)
 	inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, addr, sizeof(addr));
 	snprintf(buf, len, "%s%s%s:%u", ep->family == 6 ? "[" : "", addr,
 		 ep->family == 6 ? "]" : "", ntohs(ep->port));
-}
-
-/* hist_sum - the per-CPU log2 histogram of service @idx, summed. */
-static int hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct hedger_hist *vals;
-
-	memset(sum, 0, sizeof(uint64_t) * HEDGER_HIST_SLOTS);
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(hist_fd, &idx, vals)) {
-		free(vals);
-		return -errno;
-	}
-	for (int c = 0; c < ncpu; c++)
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
-			sum[s] += vals[c].slot[s];
-	free(vals);
-	return 0;
 }
 
 /* One service: its key, index and optional policy state. */

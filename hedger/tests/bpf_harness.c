@@ -184,6 +184,19 @@ void tb_build(struct tb_pkt *p, const struct tb_spec *s)
 		p->len = s->truncate;
 }
 
+void tb_build_id(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	static uint8_t pl[64];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
+	s.reply = reply;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
+	tb_build(p, &s);
+}
+
 int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint32_t mark,
 	   int *retval, struct tb_pkt *out)
 {

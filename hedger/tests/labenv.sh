@@ -4,18 +4,16 @@
 # processes started here and the work directory from the caller's EXIT trap.
 # Needs: HEDGER_BUILD, CHAOS_SERVER, HEDGE_CLIENT (meson env).
 
+# skip, fail, nslib_require and nslib_wait_line come from nslib.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
+
 LABENV_PIDS=""
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
 
 labenv_require() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	command -v ip >/dev/null || skip "needs iproute2"
+	nslib_require
 	[ -x "${CHAOS_SERVER:-}" ] || skip "chaos-server not built"
 	[ -x "${HEDGE_CLIENT:-}" ] || skip "hedge-client not built"
 	[ -x "${HEDGER_SRC:?}/../netns-lab/lab.sh" ] || skip "netns-lab not present"
-	ip netns add "khtest-probe-$$" 2>/dev/null || skip "cannot create network namespaces"
-	ip netns del "khtest-probe-$$"
 }
 
 # labenv_up N - replicas lab with N replicas, CPUs kept awake when the
@@ -47,15 +45,6 @@ labenv_cleanup() {
 
 labenv_track() { LABENV_PIDS="$LABENV_PIDS $1"; }
 
-labenv_wait_line() {
-	local i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
-
 # labenv_server K NAME [ARGS] - chaos-server on replica K, port 9999.
 labenv_server() {
 	local k=$1 name=$2 ns addr try
@@ -67,7 +56,7 @@ labenv_server() {
 		ip netns exec "$ns" "$CHAOS_SERVER" --port 9999 --bind "$addr" "$@" >"$WORK/cs-$name.out" 2>&1 &
 		labenv_track $!
 		eval "SRV_$name=$!"
-		labenv_wait_line "$WORK/cs-$name.out" "listening on\|already in use" 10 ||
+		nslib_wait_line "$WORK/cs-$name.out" "listening on\|already in use" 10 ||
 			{ cat "$WORK/cs-$name.out"; fail "chaos-server $name did not start"; }
 		grep -q "listening on" "$WORK/cs-$name.out" && return 0
 		labenv_server_stop "$name"; sleep 0.5
@@ -84,6 +73,22 @@ labenv_server_stop() {
 	return 0
 }
 
+# labenv_stall_pair N - two replicas, each running a chaos-server (r1, r2) with
+# its own stall schedule (--replica 1 / --replica 2) and the replay trick off.
+# Sets R1 and R2 (their addresses), raises MARGIN_MS to 20 when the CPUs are
+# not kept awake, and sets stalled = how many of ids 0..N-1 stall on replica 1
+# (id % 100 in {2,3}).
+labenv_stall_pair() {
+	local id r
+	labenv_up 2
+	[ "$KEPT_AWAKE" = 1 ] || MARGIN_MS=20
+	R1=$REPLICA1_ADDR; R2=$REPLICA2_ADDR
+	labenv_server 1 r1 --replica 1 --replay-ttl 0
+	labenv_server 2 r2 --replica 2 --replay-ttl 0
+	stalled=0
+	for ((id = 0; id < $1; id++)); do r=$((id % 100)); [ $r -ge 2 ] && [ $r -lt 4 ] && stalled=$((stalled + 1)); done
+}
+
 # labenv_hedger NAME ARGS... - hedger attach on the client's interface.
 labenv_hedger() {
 	local name=$1
@@ -92,7 +97,7 @@ labenv_hedger() {
 		>"$WORK/hedger-$name.out" 2>&1 &
 	HPID=$!
 	labenv_track $HPID
-	labenv_wait_line "$WORK/hedger-$name.out" "^backend: " 10 ||
+	nslib_wait_line "$WORK/hedger-$name.out" "^backend: " 10 ||
 		{ cat "$WORK/hedger-$name.out"; fail "hedger $name did not start"; }
 }
 

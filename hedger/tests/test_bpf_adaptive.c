@@ -14,19 +14,6 @@
 #include "bpf_harness.h"
 #include "latency_hist.h"
 
-static void build(struct tb_pkt *p, uint64_t id, bool reply)
-{
-	static uint8_t pl[64];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
-	tb_build(p, &s);
-}
-
 static int seed(struct tb *t, uint64_t delay_ns, uint64_t min_ns, uint64_t max_ns)
 {
 	struct lathist_svc ls;
@@ -77,8 +64,8 @@ static void traffic(struct tb *t, uint64_t first, int n, uint64_t lat_us)
 	int ret;
 
 	for (int i = 0; i < n; i++) {
-		build(&p, first + i, false);
-		build(&r, first + i, true);
+		tb_build_id(&p, first + i, false);
+		tb_build_id(&r, first + i, true);
 		tb_run(t, t->skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 		usleep((useconds_t)lat_us);
 		tb_run(t, t->skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
@@ -104,7 +91,7 @@ static void recirc_case(void)
 	ls = get(&t);
 	TB_EQ(ls.st.armed, 1, "splitter armed the timer");
 	TB_EQ(hist_total(&ls.hist), 1, "first reply recorded");
-	build(&r, 1, true);
+	tb_build_id(&r, 1, true);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "duplicate dropped");
 	ls = get(&t);

@@ -11,19 +11,6 @@
 #include "bpf_harness.h"
 #include "budget.h"
 
-static void build(struct tb_pkt *p, uint64_t id, bool reply)
-{
-	static uint8_t pl[64];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
-	tb_build(p, &s);
-}
-
 static int set_budget(struct tb *t, uint32_t ratio_milli, uint32_t burst, int64_t credits)
 {
 	struct budget b = { .credits = credits, .ratio_milli = ratio_milli, .burst = burst };
@@ -48,7 +35,7 @@ static int hedge_attempt(struct tb *t, uint64_t id)
 	struct tb_pkt p;
 	int ret = 0;
 
-	build(&p, id, false);
+	tb_build_id(&p, id, false);
 	tb_run(t, t->skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(t, t->skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
 	return ret;
@@ -83,7 +70,7 @@ int main(void)
 	TB_EQ(b.credits, 0, "bucket empty");
 	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "denied request's entry");
 	TB_EQ(v.state, HEDGER_ST_PENDING, "denied request still pending");
-	build(&r, 3, true);
+	tb_build_id(&r, 3, true);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	TB_EQ(ret, TB_ACT_UNSPEC, "reply of a denied request passed");
 	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "entry");
@@ -91,8 +78,8 @@ int main(void)
 
 	/* A clone whose reply won spends nothing, even with credits there. */
 	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "refill");
-	build(&p, 20, false);
-	build(&r, 20, true);
+	tb_build_id(&p, 20, false);
+	tb_build_id(&r, 20, true);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);

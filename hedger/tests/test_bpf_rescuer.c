@@ -9,19 +9,6 @@
 
 #include "bpf_harness.h"
 
-static void build_req(struct tb_pkt *p, uint64_t id, bool reply)
-{
-	static uint8_t pl[64];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
-	tb_build(p, &s);
-}
-
 static void qdisc_backend(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB };
@@ -34,7 +21,7 @@ static void qdisc_backend(void)
 		TB_CHECK(0, "tb_open");
 		return;
 	}
-	build_req(&p, 1, false);
+	tb_build_id(&p, 1, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	TB_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL), 0, "run");
 	TB_EQ(ret, TB_ACT_REDIRECT, "pending: hedge redirected out");
@@ -48,8 +35,8 @@ static void qdisc_backend(void)
 	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "second copy not sent");
 
 	/* Reply first, then the clone: dropped. */
-	build_req(&p, 2, false);
-	build_req(&r, 2, true);
+	tb_build_id(&p, 2, false);
+	tb_build_id(&r, 2, true);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
@@ -67,7 +54,7 @@ static void qdisc_backend(void)
 	TB_EQ(tb_counter(&t, HC_DUMMIES_DROPPED), 2, "dummies counted");
 
 	/* Orphan and foreign packets. */
-	build_req(&p, 99, false);
+	tb_build_id(&p, 99, false);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "orphan clone dropped");
 	TB_EQ(tb_counter(&t, HC_CLONE_ORPHANED), 1, "orphan counted");
@@ -87,7 +74,7 @@ static void recirc_backend(void)
 		TB_CHECK(0, "tb_open");
 		return;
 	}
-	build_req(&p, 5, false);
+	tb_build_id(&p, 5, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_reset_counters(&t);	/* the clone really circles in the private netns */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);

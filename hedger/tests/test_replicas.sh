@@ -23,13 +23,7 @@ N=500; T_MS=10; FAST_MS=2; MARGIN_MS=8
 
 labenv_require
 trap labenv_cleanup EXIT
-labenv_up 2
-[ "$KEPT_AWAKE" = 1 ] || MARGIN_MS=20
-R1=$REPLICA1_ADDR; R2=$REPLICA2_ADDR
-labenv_server 1 r1 --replica 1 --replay-ttl 0
-labenv_server 2 r2 --replica 2 --replay-ttl 0
-stalled=0
-for ((id = 0; id < N; id++)); do r=$((id % 100)); [ $r -ge 2 ] && [ $r -lt 4 ] && stalled=$((stalled + 1)); done
+labenv_stall_pair "$N"
 
 labenv_hedger same --service "$R1:9999" --delay ${T_MS}ms --backend htb
 labenv_client same --mode baseline --requests $N --warmup 0 "$R1:9999"

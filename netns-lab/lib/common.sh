@@ -120,42 +120,38 @@ lab_pid_is() {
 	[ "${21}" = "$1" ]
 }
 
+# lab_signal_wait LIST SIG TRIES - send SIG to the processes of LIST
+# ("pid:start" entries) still alive, then check every 0.1 s, TRIES times,
+# until all are gone: 0 when they are, 1 when some are left.
+lab_signal_wait() {
+	local entry pid start left
+	for entry in $1; do
+		pid=${entry%%:*} start=${entry#*:}
+		lab_pid_is "$pid" "$start" && kill -"$2" "$pid" 2>/dev/null
+	done
+	for _ in $(seq "$3"); do
+		left=0
+		for entry in $1; do
+			pid=${entry%%:*} start=${entry#*:}
+			lab_pid_is "$pid" "$start" && left=1
+		done
+		[ "$left" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # lab_stop_pids "PID:START ..." - TERM, then KILL after 2 s, the recorded
 # processes that are still the ones recorded.
 lab_stop_pids() {
-	local entry pid start left list=""
+	local entry list=""
 	# Never ourselves: the owner watcher execs "lab.sh down" in its own PID.
 	for entry in $1; do
 		[ "${entry%%:*}" = "$$" ] || list+=" $entry"
 	done
-	set -- "$list"
-	for entry in $1; do
-		pid=${entry%%:*} start=${entry#*:}
-		lab_pid_is "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
-	done
-	for _ in $(seq 20); do
-		left=0
-		for entry in $1; do
-			pid=${entry%%:*} start=${entry#*:}
-			lab_pid_is "$pid" "$start" && left=1
-		done
-		[ "$left" = 0 ] && return 0
-		sleep 0.1
-	done
-	for entry in $1; do
-		pid=${entry%%:*} start=${entry#*:}
-		lab_pid_is "$pid" "$start" && kill -KILL "$pid" 2>/dev/null
-	done
+	lab_signal_wait "$list" TERM 20 && return 0
 	# A killed process is gone only once it ran its exit and was reaped.
-	for _ in $(seq 50); do
-		left=0
-		for entry in $1; do
-			pid=${entry%%:*} start=${entry#*:}
-			lab_pid_is "$pid" "$start" && left=1
-		done
-		[ "$left" = 0 ] && return 0
-		sleep 0.1
-	done
+	lab_signal_wait "$list" KILL 50
 	return 0
 }
 
