@@ -38,36 +38,8 @@ enum hedger_state {
 	HEDGER_ST_COMPLETED = 3,	/* first reply arrived; later replies are duplicates */
 };
 
-/* Per-CPU counters, indexed by this enum (map "counters"). */
-enum hedger_counter {
-	HC_REQUESTS = 0,	/* matching requests seen by the splitter */
-	HC_CLONES,		/* clones parked in the delay line */
-	HC_CLONE_FAILED,	/* clone or redirect into the delay line failed */
-	HC_NO_CLASS,		/* htb: no free class in the pool, request not hedged */
-	HC_RETRANSMITS,		/* same (5-tuple, id) again while pending: not cloned again */
-	HC_HEDGE_LOOPED,	/* a hedge came back to the splitter and was passed (loop guard) */
-	HC_HEDGES_SENT,		/* clones that left as hedges */
-	HC_CLONE_DROPPED_REPLY_WON, /* clones dropped because the reply had arrived */
-	HC_CLONE_ORPHANED,	/* clone without scoreboard entry (evicted): dropped */
-	HC_DUMMIES_DROPPED,	/* htb dummies dropped by the rescuer */
-	HC_RECIRC_ROUNDS,	/* recirc: passes through the rescuer while waiting */
-	HC_REPLIES,		/* first replies (request completed) */
-	HC_DUP_REPLIES_DROPPED,	/* later replies for a completed request, dropped */
-	HC_REPLY_UNKNOWN,	/* reply from a service without scoreboard entry (evicted or never seen) */
-	HC_SB_INSERT_FAILED,	/* scoreboard update failed */
-	HC_SKIP_NOT_IP,		/* parser: not IPv4/IPv6 or truncated header */
-	HC_SKIP_NOT_UDP,	/* parser: other L4 protocol */
-	HC_SKIP_FRAGMENT,	/* parser: IPv4 fragment (MF or offset) */
-	HC_SKIP_IPV6_EXTHDR,	/* parser: IPv6 with extension headers */
-	HC_SKIP_SHORT_PAYLOAD,	/* parser: payload shorter than id offset + width */
-	HC_BUDGET_DENIED,	/* clones dropped because the hedge budget was spent */
-	HC_HEDGES_TO_REPLICA,	/* hedges whose destination was rewritten to another replica */
-	HC_NAT_FAILED,		/* replica rewrite or reverse NAT failed: packet dropped */
-	HC_REPLIES_REVERSE_NAT,	/* replies from a hedge replica rewritten back to the service */
-	HC_ADAPTIVE_ARM_FAILED,	/* the adaptive delay's bpf_timer could not be started */
-	HC_TIED_COPIES,		/* tied mode: copies sent to other replicas with the original */
-	HC_COUNT,
-};
+/* Per-CPU counters (map "counters"), indexed by enum hedger_counter. */
+#include "counters.h"
 
 /* Address in a fixed 16-byte slot: IPv4 uses the first four bytes. */
 struct hedger_addr {

@@ -1,0 +1,72 @@
+/* counters.h: the hedger's per-CPU counters, listed once.
+ * HEDGER_COUNTERS(X) expands X(ENUM, name, help) per counter; the BPF side
+ * gets the enum (HC_<ENUM>), user space also the names (`hedger stats`,
+ * Prometheus `hedger_<name>_total`) and the help texts (`# HELP`). A counter
+ * added here appears everywhere; none can be added in one place only. */
+#pragma once
+
+#define HEDGER_COUNTERS(X)								\
+	X(REQUESTS, "requests", "requests to a service seen by the splitter (local, in scope)") \
+	X(CLONES, "clones", "clones parked in the delay line")				\
+	X(CLONE_FAILED, "clone_failed", "clone or redirect into the delay line failed")	\
+	X(NO_CLASS, "htb_no_free_class", "htb: no free class in the pool, request not hedged") \
+	X(RETRANSMITS, "retransmits_not_cloned",					\
+	  "same key and payload again while in flight: not cloned again")		\
+	X(KEY_AMBIGUOUS, "requests_same_key_other_payload",				\
+	  "two requests in flight with one key and different payloads: neither hedged, every reply passed") \
+	X(SB_FULL, "scoreboard_bucket_full",						\
+	  "no free scoreboard slot in the request's bucket: not hedged, its replies pass") \
+	X(SKIP_NOT_LOCAL, "skipped_not_local",						\
+	  "egress packets to a service without a local socket (forwarded): never hedged") \
+	X(SKIP_CGROUP, "skipped_other_cgroup",						\
+	  "requests from outside the --cgroup scope: never hedged")			\
+	X(HEDGES_RELEASED, "hedges_released", "clones the rescuer sent out as hedges")	\
+	X(HEDGES_SENT, "hedges_sent",							\
+	  "hedges seen leaving the client-side device (handed to the stack)")		\
+	X(CLONE_DROPPED_REPLY_WON, "clones_dropped_reply_won",				\
+	  "clones dropped because the reply had arrived")				\
+	X(CLONE_STALE_GEN, "clones_stale_generation",					\
+	  "clones whose scoreboard slot belongs to a newer request: dropped")		\
+	X(CLONE_ORPHANED, "clones_orphaned",						\
+	  "clones whose request is no longer on the scoreboard (expired): dropped")	\
+	X(DUMMIES_DROPPED, "htb_dummies_dropped", "htb dummies dropped by the rescuer")	\
+	X(RECIRC_ROUNDS, "recirc_rounds", "recirc: passes through the rescuer while waiting") \
+	X(REPLIES, "replies", "first trusted replies (request completed)")		\
+	X(DUP_REPLIES_DROPPED, "duplicate_replies_dropped",				\
+	  "replies byte-identical to the one already passed: dropped")			\
+	X(REPLY_DIFFERENT, "replies_different_passed",					\
+	  "a further reply with other bytes than the one passed: passed, the application decides") \
+	X(REPLY_UNTRUSTED, "replies_untrusted_passed",					\
+	  "replies whose UDP checksum is missing or wrong: passed, complete nothing")	\
+	X(REPLY_WRONG_REPLICA, "replies_wrong_replica_passed",				\
+	  "replies from a replica the request's hedge did not go to: passed untouched")	\
+	X(REPLY_FRAGMENT, "replies_fragment",						\
+	  "first fragments of a reply that match a request: complete it, always passed") \
+	X(REPLY_AMBIGUOUS, "replies_ambiguous_passed",					\
+	  "replies to a key with two requests in flight: passed untouched")		\
+	X(REPLY_UNKNOWN, "replies_unknown_request",					\
+	  "replies from a service with no request on the scoreboard: passed")		\
+	X(SKIP_NOT_IP, "skipped_not_ip", "parser: not IPv4/IPv6 or truncated header")	\
+	X(SKIP_NOT_UDP, "skipped_not_udp", "parser: other L4 protocol")			\
+	X(SKIP_FRAGMENT, "skipped_fragment", "parser: a fragment that is not the first, or a fragmented request") \
+	X(SKIP_IPV6_EXTHDR, "skipped_ipv6_exthdr",					\
+	  "parser: IPv6 extension headers it does not walk (ESP, AH, too many)")	\
+	X(SKIP_SHORT_PAYLOAD, "skipped_short_payload", "parser: payload shorter than the id window") \
+	X(BUDGET_DENIED, "hedges_denied_budget", "clones dropped because the hedge budget was spent") \
+	X(HEDGES_TO_REPLICA, "hedges_to_other_replica",					\
+	  "hedges whose destination was rewritten to another replica")			\
+	X(NAT_FAILED, "nat_failed", "replica rewrite or reverse NAT failed: packet dropped") \
+	X(REPLIES_REVERSE_NAT, "replies_reverse_nat",					\
+	  "replies from a hedge replica rewritten back to the service")			\
+	X(ADAPTIVE_ARM_FAILED, "adaptive_timer_failed",					\
+	  "the adaptive delay's bpf_timer could not be started")			\
+	X(TIED_COPIES, "tied_copies", "tied mode: copies sent to other replicas with the original") \
+	X(HEDGE_LOOPED, "hedges_passed_loop_guard", "a hedge came back to the splitter and was passed") \
+	X(SB_INSERT_FAILED, "scoreboard_insert_failed", "scoreboard update failed")
+
+#define HEDGER_COUNTER_ENUM(e, name, help) HC_##e,
+enum hedger_counter {
+	HEDGER_COUNTERS(HEDGER_COUNTER_ENUM)
+	HC_COUNT,
+};
+#undef HEDGER_COUNTER_ENUM
