@@ -34,6 +34,17 @@ static bool whole_percent(double rate)
 	return fabs(pct - nearbyint(pct)) < 1e-9;
 }
 
+static uint32_t gcd_u32(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 int fault_cfg_check(const struct fault_cfg *cfg)
 {
 	if (!(cfg->rate >= 0 && cfg->rate <= 1)) {
@@ -44,6 +55,21 @@ int fault_cfg_check(const struct fault_cfg *cfg)
 		log_error("--fault-pattern modulo needs a --fault-rate in whole percent (got %g%%); use --fault-pattern hash",
 			  cfg->rate * 100);
 		return -EINVAL;
+	}
+	if (cfg->pattern == FAULT_PATTERN_MODULO && !cfg->shared_schedule) {
+		uint32_t bad = (uint32_t)nearbyint(cfg->rate * 100.0);
+		uint32_t distinct = bad ? 100 / gcd_u32(bad, 100) : 1;
+
+		/* Replica K shifts the bad residues by K * bad (mod 100): only
+		 * `distinct` shifts exist, a higher K repeats K mod distinct. */
+		if (bad && cfg->replica >= distinct) {
+			log_error("--replica %u: --fault-pattern modulo at %u%% has %u distinct schedules "
+				  "(replica %u stalls on the same ids as replica %u); "
+				  "use --replica 0..%u or --fault-pattern hash",
+				  cfg->replica, bad, distinct, cfg->replica, cfg->replica % distinct,
+				  distinct - 1);
+			return -EINVAL;
+		}
 	}
 	if (cfg->dist == FAULT_STALL_PARETO && !(cfg->pareto_alpha > 1.0)) {
 		log_error("--pareto-alpha must be greater than 1 (the mean must exist)");

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -38,6 +40,7 @@ struct options {
 	uint32_t replay_max;
 	uint64_t replay_ttl_ns;
 	uint64_t stats_interval_ns;
+	const char *stats_file;
 };
 
 static const char usage_text[] =
@@ -56,9 +59,9 @@ static const char usage_text[] =
 "      --buffers N         receive buffers per thread, a power of two (default 4096,\n"
 "                          fewer when --max-size is large); bounds requests in flight\n"
 "Faults:\n"
-"      --fault-rate R      fraction of bad ids, 0.02 or 2%% (default 2%%)\n"
+"      --fault-rate R      fraction of bad ids, 0.02 or 2% (default 2%)\n"
 "      --fault-pattern P   modulo: (id - K*rate*100) mod 100 < rate*100, K = --replica\n"
-"                          (default, the reference: id %% 100 < 2);\n"
+"                          (default, the reference: id % 100 < 2);\n"
 "                          hash: hash(seed, replica, id) < rate (not periodic)\n"
 "      --stall DUR         stall of a bad id, or its mean (default 400ms)\n"
 "      --stall-dist D      fixed (default), exp or pareto (seeded per id)\n"
@@ -68,7 +71,8 @@ static const char usage_text[] =
 "      --replay-ttl DUR    how long a bad id is remembered (default 1s)\n"
 "      --replay-max N      ids remembered at most; older ones are evicted (default 65536)\n"
 "      --seed N            seed of hash pattern, distributions and pause jitter (default 1)\n"
-"      --replica K         replica number: replicas stall on different ids (default 0)\n"
+"      --replica K         replica number: replicas stall on different ids (default 0);\n"
+"                          modulo has 100/gcd(rate*100, 100) distinct K (50 at 2%)\n"
 "      --shared-schedule   every replica stalls on the same ids as replica 0\n"
 "      --pause-every DUR   stop answering every DUR (a stop-the-world pause) ...\n"
 "      --pause-for DUR     ... for DUR; held requests are handled afterwards\n"
@@ -76,26 +80,30 @@ static const char usage_text[] =
 "Operation:\n"
 "      --stats-interval DUR  print the counters every DUR (default: only on\n"
 "                          SIGUSR1 and at exit)\n"
+"      --stats-file PATH   also write them to PATH as KEY=VALUE lines, replaced\n"
+"                          each time they are printed (the last one: when=exit)\n"
 "  -v, --verbose           more log output\n"
 "  -h, --help              this text\n"
 "\n"
 "Counters go to stdout as one 'stats' line; SIGINT/SIGTERM stop the server\n"
-"(exit 0, final counters). Durations take units: 250us, 2ms, 1.5s.\n"
+"(exit 0, final counters); usage errors exit 2. Durations take units: 250us,\n"
+"2ms, 1.5s.\n"
 "\n"
 "Examples:\n"
 "  chaos-server --port 9999                     # the reference behaviour\n"
 "  chaos-server -p 9997 -p 9998 -p 9999         # three ports in one process\n"
 "  chaos-server -p 9999 --replica 1             # a replica stalling on other ids\n"
-"  chaos-server -p 9999 --fault-pattern hash --fault-rate 1.5%% --stall-dist pareto\n"
+"  chaos-server -p 9999 --fault-pattern hash --fault-rate 1.5% --stall-dist pareto\n"
 "  chaos-server -p 9999 --fast 0 --fault-rate 0 --threads 2   # plain echo\n"
 "  chaos-server -p 9999 --pause-every 5s --pause-for 200ms    # a slow replica\n"
-"  chaos-server -b 127.0.0.1 -p 0               # any free port, printed on stderr\n";
+"  chaos-server -b 127.0.0.1 -p 0               # any free port, printed on stderr\n"
+"  chaos-server -p 9999 --stats-file /tmp/cs.stats   # counters for scripts\n";
 
 enum {
 	OPT_MAX_SIZE = 256, OPT_BUFFERS, OPT_FAULT_RATE, OPT_FAULT_PATTERN, OPT_STALL,
 	OPT_STALL_DIST, OPT_PARETO_ALPHA, OPT_STALL_MAX, OPT_FAST, OPT_REPLAY_TTL,
 	OPT_REPLAY_MAX, OPT_SEED, OPT_REPLICA, OPT_SHARED, OPT_PAUSE_EVERY, OPT_PAUSE_FOR,
-	OPT_PAUSE_JITTER, OPT_STATS_INTERVAL,
+	OPT_PAUSE_JITTER, OPT_STATS_INTERVAL, OPT_STATS_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -120,34 +128,77 @@ static const struct option long_opts[] = {
 	{ "pause-for", required_argument, NULL, OPT_PAUSE_FOR },
 	{ "pause-jitter", required_argument, NULL, OPT_PAUSE_JITTER },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
-static int parse_bind(const char *text, struct sockaddr_storage *out)
+/* bind_covers - does a socket bound to @a take @b's address too (on one port)?
+ * [::] is opened dual-stack, so it covers every address. */
+static bool bind_covers(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	struct sockaddr_in *in = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t len = strlen(text);
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a, *b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
 
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		return 0;
+	if (a->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr))
+		return true;
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == htonl(INADDR_ANY) || a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr);
+}
+
+/* check_binds - refuse a --bind given twice, and (on a fixed port) one that a
+ * wildcard --bind already covers: the second socket would fail to bind after
+ * the first one is listening. */
+static int check_binds(const struct options *o, char *const texts[])
+{
+	bool fixed_port = false;
+
+	for (int i = 0; i < o->nports; i++)
+		fixed_port |= o->ports[i] != 0;
+	for (int i = 0; i < o->nbinds; i++) {
+		for (int j = 0; j < i; j++) {
+			bool same = bind_covers(&o->binds[i], &o->binds[j]) &&
+				    bind_covers(&o->binds[j], &o->binds[i]);
+
+			if (same) {
+				if (!strcmp(texts[i], texts[j]))
+					log_error("--bind %s given twice", texts[i]);
+				else
+					log_error("--bind %s and --bind %s are the same address",
+						  texts[j], texts[i]);
+				return -EINVAL;
+			}
+			if (fixed_port && (bind_covers(&o->binds[i], &o->binds[j]) ||
+					   bind_covers(&o->binds[j], &o->binds[i]))) {
+				log_error("--bind %s and --bind %s overlap (a wildcard takes every address "
+					  "on its port); give one of them", texts[j], texts[i]);
+				return -EINVAL;
+			}
+		}
 	}
-	if (len >= 2 && len < sizeof(buf) && text[0] == '[' && text[len - 1] == ']') {
-		memcpy(buf, text + 1, len - 2);
-		buf[len - 2] = '\0';
-		text = buf;
+	return 0;
+}
+
+/* check_stats_file - --stats-file PATH: its directory must exist and be
+ * writable (the file itself is made when the counters are first printed). */
+static int check_stats_file(const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (!*path || snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		log_error("invalid --stats-file '%s': expected a file path", path);
+		return -EINVAL;
 	}
-	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		return 0;
+	if (access(dirname(dir), W_OK)) {
+		log_error("invalid --stats-file '%s': %s: %s", path, dir, strerror(errno));
+		return -EINVAL;
 	}
-	log_error("invalid --bind '%s': expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1", text);
-	return -EINVAL;
+	return 0;
 }
 
 static int parse_enum(const char *what, const char *text, const char *const names[], int n, int *out)
@@ -168,6 +219,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const char *const patterns[] = { "modulo", "hash" };
 	static const char *const dists[] = { "fixed", "exp", "pareto" };
 	struct fault_cfg *f = &o->srv.fault;
+	char *bind_texts[MAX_BINDS];
 	uint64_t v;
 	int opt, e, err = 0;
 	uint64_t max_size = 2048, nbufs = 0;
@@ -191,7 +243,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 				log_error("too many --bind options (at most %d)", MAX_BINDS);
 				return -EINVAL;
 			}
-			err = parse_bind(optarg, &o->binds[o->nbinds++]);
+			bind_texts[o->nbinds] = optarg;
+			err = parse_address("--bind", optarg, &o->binds[o->nbinds++]);
 			break;
 		case 't':
 			err = parse_u64("--threads", optarg, 1, MAX_THREADS, &v);
@@ -259,11 +312,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_STATS_INTERVAL:
 			err = parse_duration_ns("--stats-interval", optarg, &o->stats_interval_ns);
 			break;
+		case OPT_STATS_FILE:
+			err = check_stats_file(optarg);
+			o->stats_file = optarg;
+			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
 		case 'h':
-			printf(usage_text);
+			fputs(usage_text, stdout);
 			exit(0);
 		case ':':
 			log_error("option '%s' needs a value (try --help)", argv[optind - 1]);
@@ -290,6 +347,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				log_error("--port %u given twice", o->ports[i]);
 				return -EINVAL;
 			}
+	err = check_binds(o, bind_texts);
+	if (err)
+		return err;
 	if (!o->nbinds)
 		sock_wildcard(&o->binds[o->nbinds++], 0);
 	o->srv.max_size = (uint32_t)max_size;
@@ -354,17 +414,27 @@ fail:
 	return err;
 }
 
-static void print_stats(const char *when, const struct options *o, struct server_worker *w,
-			struct replay *replay)
+/* print_stats - the stats line, and the --stats-file; 0 or -errno when
+ * the file could not be written. */
+static int print_stats(const char *when, const struct options *o, struct server_worker *w,
+		       struct replay *replay)
 {
+	double elapsed_s = (double)(time_mono_ns() - o->srv.start_ns) / 1e9;
+	uint32_t entries = replay_count(replay, time_mono_ns());
 	struct chaos_stats sum = { 0 };
 	struct replay_stats rs;
+	int err;
 
 	for (unsigned int t = 0; t < o->threads; t++)
 		stats_accumulate(&sum, &w[t].stats);
 	replay_get_stats(replay, &rs);
-	stats_print(stdout, when, (double)(time_mono_ns() - o->srv.start_ns) / 1e9, &sum, &rs,
-		    replay_count(replay, time_mono_ns()));
+	stats_print(stdout, when, elapsed_s, &sum, &rs, entries);
+	if (!o->stats_file)
+		return 0;
+	err = stats_write_file(o->stats_file, when, elapsed_s, &sum, &rs, entries);
+	if (err)
+		log_error("cannot write --stats-file %s: %s", o->stats_file, strerror(-err));
+	return err;
 }
 
 /* control_loop - the main thread waits for signals (and the stats timer);
@@ -419,7 +489,7 @@ int main(int argc, char **argv)
 	log_set_program("chaos-server");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_args(argc, argv, &o))
-		return 1;
+		return 2;
 	o.srv.start_ns = time_mono_ns();
 	err = replay_new(o.replay_max, o.replay_ttl_ns, o.threads > 1, &replay);
 	if (err) {
@@ -492,7 +562,7 @@ int main(int argc, char **argv)
 		pthread_join(workers[t].thread, NULL);
 	sem_destroy(&started);
 	if (!failed)
-		print_stats("exit", &o, workers, replay);
+		failed = print_stats("exit", &o, workers, replay) != 0;
 	err = failed ? -EIO : 0;
 cleanup:
 	if (fds)

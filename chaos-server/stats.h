@@ -1,6 +1,6 @@
 /* stats: the server's counters. Each worker thread owns one struct and is its
  * only writer; the main thread sums them with relaxed atomic loads for the
- * SIGUSR1 / --stats-interval / exit lines. Public functions are prefixed stats_. */
+ * SIGUSR1 / --stats-interval / exit lines and the --stats-file. Public functions are prefixed stats_. */
 #pragma once
 #include <stdint.h>
 #include <stdio.h>
@@ -33,3 +33,9 @@ void stats_accumulate(struct chaos_stats *dst, const struct chaos_stats *src);
 /* stats_print - one "stats: key=value ..." line on @out, flushed. */
 void stats_print(FILE *out, const char *when, double elapsed_s, const struct chaos_stats *s,
 		 const struct replay_stats *rs, uint32_t replay_entries);
+/* stats_write_file - the same counters as KEY=VALUE lines (when, elapsed_s,
+ * the counters, timer_late_max_ns) into @path, replaced atomically (written
+ * to @path.tmp, then renamed). 0 or -errno. */
+int stats_write_file(const char *path, const char *when, double elapsed_s,
+		     const struct chaos_stats *s, const struct replay_stats *rs,
+		     uint32_t replay_entries);

@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnswire.h"
 #include "log.h"
+#include "mcwire.h"
 #include "parse.h"
 #include "pausesched.h"
 
@@ -22,6 +25,10 @@ enum {
 	OPT_PIN,
 	OPT_SCHED,
 	OPT_SEED,
+	OPT_PROTO,
+	OPT_KEYS,
+	OPT_ZONE,
+	OPT_KEY_PREFIX,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +49,10 @@ static const struct option long_opts[] = {
 	{ "pin",          required_argument, NULL, OPT_PIN },
 	{ "sched",        required_argument, NULL, OPT_SCHED },
 	{ "seed",         required_argument, NULL, OPT_SEED },
+	{ "proto",        required_argument, NULL, OPT_PROTO },
+	{ "keys",         required_argument, NULL, OPT_KEYS },
+	{ "zone",         required_argument, NULL, OPT_ZONE },
+	{ "key-prefix",   required_argument, NULL, OPT_KEY_PREFIX },
 	{ "out",          required_argument, NULL, 'o' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "verbose",      no_argument,       NULL, 'v' },
@@ -54,8 +65,18 @@ void copts_usage(FILE *out)
 	fputs(
 "Usage: hedge-client [OPTIONS] HOST:PORT\n"
 "\n"
-"UDP request/reply load generator for chaos-server. A request is a datagram\n"
-"whose first 4 bytes are its id (little-endian u32); the reply is its echo.\n"
+"UDP request/reply load generator. --proto id (default): chaos-server's\n"
+"format, a datagram whose first 4 bytes are its id (little-endian u32), echoed\n"
+"back. --proto dns / memcached: real DNS queries or memcached UDP gets.\n"
+"\n"
+"Protocol:\n"
+"      --proto P            id (default), dns (A queries for h<N>.ZONE, random\n"
+"                           16-bit ids, replies matched by id and question) or\n"
+"                           memcached (UDP frame header + get PREFIX<N>;\n"
+"                           multi-datagram responses reassembled)\n"
+"      --keys N             dns/memcached: N = request number mod N (1000)\n"
+"      --zone ZONE          dns: the zone the names are in (hedge.test)\n"
+"      --key-prefix P       memcached: key prefix (k)\n"
 "\n"
 "Mode:\n"
 "  -m, --mode MODE          baseline (default): send, wait for the reply with\n"
@@ -77,7 +98,7 @@ void copts_usage(FILE *out)
 "      --max-inflight N     open loop: at most N requests in flight (unlimited)\n"
 "      --max-lag DUR        open loop: abort when sending falls DUR behind the\n"
 "                           schedule for lack of CPU (1s + the GC pause)\n"
-"  -s, --size N             request payload bytes, 12..65507 (32)\n"
+"  -s, --size N             id: request payload bytes, 12..65507 (32)\n"
 "\n"
 "Disturbances:\n"
 "      --gc-pause DUR@RATE  stop-the-world pauses of the client thread at\n"
@@ -102,7 +123,9 @@ void copts_usage(FILE *out)
 "  hedge-client --mode baseline --requests 5000 --warmup 200 --out res/base 198.18.0.2:9999\n"
 "  hedge-client --mode app --hedge-delay 10ms --gc-pause 20ms@1/s 127.0.0.1:9999\n"
 "  hedge-client --mode app --hedge-target 198.18.0.3:9999 198.18.0.2:9999\n"
-"  hedge-client --rate 2000/s --requests 20000 --out res/open [2001:db8::2]:9999\n",
+"  hedge-client --rate 2000/s --requests 20000 --out res/open [2001:db8::2]:9999\n"
+"  hedge-client --proto dns --zone hedge.test --rate 500/s 198.18.1.1:53\n"
+"  hedge-client --proto memcached --mode app --hedge-target 198.18.2.1:11211 198.18.1.1:11211\n",
 	      out);
 }
 
@@ -174,6 +197,12 @@ static int parse_pin(const char *text, struct copts *o)
 	return 0;
 }
 
+static uint16_t endpoint_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
 static void set_defaults(struct copts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -186,6 +215,51 @@ static void set_defaults(struct copts *o)
 	o->pin_cpu = -1;
 	o->sched_policy = -1;
 	o->seed = 1;
+	o->proto = PROTO_ID;
+	o->keys = 1000;
+	o->zone = "hedge.test";
+	o->key_prefix = "k";
+}
+
+/* --proto and the options that belong to one protocol only. */
+static int validate_proto(const struct copts *o, bool size_given, bool keys_given,
+			  bool zone_given, bool prefix_given)
+{
+	uint8_t wire[DNSW_MAX_NAME];
+	char key[MCW_MAX_KEY + 32];
+
+	if (o->proto != PROTO_ID && size_given) {
+		log_error("--size is for --proto id; %s requests have their protocol's size",
+			  proto_kind_name(o->proto));
+		return -EINVAL;
+	}
+	if (o->proto == PROTO_ID && keys_given) {
+		log_error("--keys needs --proto dns or memcached");
+		return -EINVAL;
+	}
+	if (o->proto != PROTO_DNS && zone_given) {
+		log_error("--zone needs --proto dns");
+		return -EINVAL;
+	}
+	if (o->proto != PROTO_MEMCACHED && prefix_given) {
+		log_error("--key-prefix needs --proto memcached");
+		return -EINVAL;
+	}
+	/* The longest name must fit: "h" + 20 digits + the zone. */
+	if (o->proto == PROTO_DNS &&
+	    (dnsw_name_to_wire(o->zone, wire, sizeof(wire)) < 0 ||
+	     (size_t)dnsw_name_to_wire(o->zone, wire, sizeof(wire)) + 22 > DNSW_MAX_NAME)) {
+		log_error("invalid --zone '%s': expected a DNS name (labels of 1-63 bytes, "
+			  "short enough for h<N>.ZONE)", o->zone);
+		return -EINVAL;
+	}
+	snprintf(key, sizeof(key), "%s%llu", o->key_prefix, (unsigned long long)(o->keys - 1));
+	if (o->proto == PROTO_MEMCACHED && !mcw_key_valid(key)) {
+		log_error("invalid --key-prefix '%s': keys are at most %d bytes, no space or "
+			  "control characters", o->key_prefix, MCW_MAX_KEY);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Cross-option rules, after every option has been read. */
@@ -213,6 +287,10 @@ static int validate(struct copts *o, bool hedge_delay_given, bool max_lag_given,
 		log_error("--max-lag and --max-inflight need --rate (open loop)");
 		return -EINVAL;
 	}
+	if (max_lag_given && o->max_lag_ns == 0) {
+		log_error("invalid --max-lag '0': must be above zero (every send is a little late)");
+		return -EINVAL;
+	}
 	if (o->first_id + o->warmup + o->requests > (1ULL << 32)) {
 		log_error("--first-id + --warmup + --requests exceed the 32-bit id space");
 		return -EINVAL;
@@ -228,7 +306,8 @@ static int validate(struct copts *o, bool hedge_delay_given, bool max_lag_given,
 int copts_parse(int argc, char **argv, struct copts *o)
 {
 	bool hedge_delay_given = false, max_lag_given = false, think_given = false;
-	bool max_inflight_given = false;
+	bool max_inflight_given = false, size_given = false, keys_given = false;
+	bool zone_given = false, prefix_given = false;
 	uint64_t v;
 	int c;
 
@@ -302,6 +381,26 @@ int copts_parse(int argc, char **argv, struct copts *o)
 		case 's':
 			if (parse_u64("--size", optarg, COPTS_HEADER_SIZE, COPTS_MAX_SIZE, &o->size))
 				return -EINVAL;
+			size_given = true;
+			break;
+		case OPT_PROTO:
+			if (proto_kind_parse(optarg, &o->proto)) {
+				log_error("invalid --proto '%s': expected id, dns or memcached", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_KEYS:
+			if (parse_u64("--keys", optarg, 1, 100000000, &o->keys))
+				return -EINVAL;
+			keys_given = true;
+			break;
+		case OPT_ZONE:
+			o->zone = optarg;
+			zone_given = true;
+			break;
+		case OPT_KEY_PREFIX:
+			o->key_prefix = optarg;
+			prefix_given = true;
 			break;
 		case OPT_GC_PAUSE:
 			if (pause_parse_spec("--gc-pause", optarg, &o->gc_pause_ns, &o->gc_pause_rate_hz))
@@ -359,6 +458,17 @@ int copts_parse(int argc, char **argv, struct copts *o)
 	}
 	o->target_text = argv[optind];
 	if (parse_endpoint("target", o->target_text, &o->target, &o->target_len))
+		return -EINVAL;
+	if (endpoint_port(&o->target) == 0) {
+		log_error("invalid target '%s': port 0 cannot be sent to", o->target_text);
+		return -EINVAL;
+	}
+	if (o->has_hedge_target && endpoint_port(&o->hedge_target) == 0) {
+		log_error("invalid --hedge-target '%s': port 0 cannot be sent to",
+			  o->hedge_target_text);
+		return -EINVAL;
+	}
+	if (validate_proto(o, size_given, keys_given, zone_given, prefix_given))
 		return -EINVAL;
 	return validate(o, hedge_delay_given, max_lag_given, think_given, max_inflight_given);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "proto.h"
+
 enum copts_mode { COPTS_MODE_BASELINE = 0, COPTS_MODE_APP };
 
 #define COPTS_HEADER_SIZE 12     /* id, run tag, copy byte, padding: see wire.h */
@@ -15,6 +17,10 @@ enum copts_mode { COPTS_MODE_BASELINE = 0, COPTS_MODE_APP };
 
 struct copts {
 	enum copts_mode mode;
+	enum proto_kind proto;       /* request protocol (proto.h) */
+	uint64_t keys;               /* dns: names, memcached: keys */
+	const char *zone;            /* dns */
+	const char *key_prefix;      /* memcached */
 	struct sockaddr_storage target;
 	socklen_t target_len;
 	const char *target_text;

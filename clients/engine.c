@@ -14,6 +14,7 @@
 #include "log.h"
 #include "progress.h"
 #include "timeutil.h"
+#include "proto.h"
 #include "wire.h"
 
 #define ENG_EV_TIMER   2u        /* epoll data: 0 and 1 are the sockets */
@@ -28,7 +29,9 @@ struct engine {
 	const char *fd_name[2];
 	int tfd;
 	int epfd;
+	struct proto *proto;
 	uint8_t *txbuf;
+	size_t txcap;
 	uint8_t rxbuf[65536];
 	uint64_t total;
 	uint64_t next_send;       /* index of the next request to send */
@@ -92,10 +95,15 @@ static int eng_send_copy(struct engine *e, uint64_t index, uint8_t copy)
 {
 	int which = (copy == REQ_COPY_HEDGE && e->fd[1] >= 0) ? 1 : 0;
 	ssize_t n;
+	int len;
 
-	wire_encode(e->txbuf, e->o->size, lsched_id(e->o->first_id, index), e->tag, copy);
+	len = proto_encode(e->proto, index, copy, e->txbuf, e->txcap);
+	if (len < 0) {
+		log_error("cannot encode request %llu: %s", (unsigned long long)index, strerror(-len));
+		return len;
+	}
 	do
-		n = send(e->fd[which], e->txbuf, e->o->size, 0);
+		n = send(e->fd[which], e->txbuf, (size_t)len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return eng_fatal_io(e, which, copy ? "sending a hedge" : "sending a request", -errno);
@@ -143,19 +151,28 @@ static int eng_record(struct engine *e, const struct req *r, uint64_t now)
 	return err;
 }
 
-static int eng_on_reply(struct engine *e, const uint8_t *buf, size_t len, uint64_t now)
+static int eng_on_reply(struct engine *e, unsigned int which, const uint8_t *buf, size_t len,
+			uint64_t now)
 {
 	struct eng_stats *st = &e->res->stats;
 	const struct req *found = NULL;
+	struct proto_reply rx = { 0 };
 	uint64_t index = 0;
-	uint32_t id;
-	uint8_t copy;
+	uint8_t copy = 0;
 	struct req *r;
 	bool measured;
 
-	if (wire_decode(buf, len, e->tag, &id, &copy) == 0 &&
-	    lsched_index(e->o->first_id, e->total, id, &index) == 0)
+	switch (proto_receive(e->proto, buf, len, which, &rx)) {
+	case PROTO_RX_PARTIAL:
+		return 0;
+	case PROTO_RX_REPLY:
+		index = rx.index;
+		copy = rx.copy;
 		found = &e->res->reqs[index];
+		break;
+	default:
+		break;
+	}
 	switch (wire_classify(found, copy)) {
 	case WIRE_ANSWER:
 		r = &e->res->reqs[index];
@@ -167,6 +184,8 @@ static int eng_on_reply(struct engine *e, const uint8_t *buf, size_t len, uint64
 		if (!measured)
 			return 0;
 		st->answered++;
+		if (rx.error)
+			st->error_answers++;
 		if (copy == REQ_COPY_HEDGE)
 			st->hedge_wins++;
 		return eng_record(e, r, now);
@@ -224,7 +243,7 @@ static int eng_drain(struct engine *e, int which)
 			return eng_fatal_io(e, which, "receiving", -errno);
 		}
 		eng_note_drops(e, which, &msg);
-		err = eng_on_reply(e, e->rxbuf, (size_t)n, time_mono_ns());
+		err = eng_on_reply(e, (unsigned int)which, e->rxbuf, (size_t)n, time_mono_ns());
 		if (err)
 			return err;
 	}
@@ -367,6 +386,10 @@ static int eng_arm(struct engine *e, uint64_t at)
 static int eng_setup(struct engine *e, const struct copts *o, uint32_t tag, struct eng_result *res)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct proto_params pp = {
+		.kind = o->proto, .total = copts_total(o), .tag = tag, .first_id = o->first_id,
+		.size = o->size, .keys = o->keys, .zone = o->zone, .key_prefix = o->key_prefix,
+	};
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -382,8 +405,14 @@ static int eng_setup(struct engine *e, const struct copts *o, uint32_t tag, stru
 	res->total = e->total;
 	res->reqs = calloc(e->total, sizeof(*res->reqs));
 	res->sched_error = hist_new_default();
-	e->txbuf = calloc(1, o->size);
-	if (!res->reqs || !res->sched_error || !e->txbuf) {
+	e->txcap = proto_request_bytes(&pp);
+	e->txbuf = calloc(1, e->txcap);
+	err = proto_new(&pp, &e->proto);
+	if (err == -EINVAL) {
+		log_error("invalid %s protocol parameters", proto_kind_name(o->proto));
+		return err;
+	}
+	if (!res->reqs || !res->sched_error || !e->txbuf || err) {
 		log_error("out of memory for %llu requests", (unsigned long long)e->total);
 		return -ENOMEM;
 	}
@@ -430,6 +459,9 @@ static void eng_teardown(struct engine *e)
 	if (e->epfd >= 0)
 		close(e->epfd);
 	free(e->txbuf);
+	if (e->proto)
+		proto_get_counters(e->proto, &e->res->proto);
+	proto_free(e->proto);
 	progress_clear(&e->progress);
 }
 

@@ -12,6 +12,7 @@
 
 #include "client_opts.h"
 #include "ivlog.h"
+#include "proto.h"
 #include "request.h"
 
 struct eng_stats {
@@ -20,6 +21,7 @@ struct eng_stats {
 	uint64_t timeouts;
 	uint64_t hedges_sent;
 	uint64_t hedge_wins;        /* answered by the hedge copy */
+	uint64_t error_answers;     /* answered with a protocol error (DNS rcode, memcached miss) */
 	uint64_t duplicates;        /* extra valid replies to answered requests */
 	/* about every reply, warm-up included */
 	uint64_t late;              /* valid reply to a request that had timed out */
@@ -38,6 +40,7 @@ struct eng_result {
 	struct ivlog latency;       /* closed: from actual send; open: from intended */
 	struct ivlog uncorrected;   /* open loop only: from actual send */
 	struct hist *sched_error;   /* actual - intended send */
+	struct proto_counters proto;/* the protocol's own counts (proto.h) */
 };
 
 /* eng_run - run the whole load against o->target. Fatal conditions (target

@@ -86,6 +86,13 @@ void report_print_summary(FILE *out, const struct copts *o, const struct eng_res
 		(unsigned long long)st->hedge_wins, (unsigned long long)st->duplicates,
 		(unsigned long long)(st->late + st->foreign), (unsigned long long)st->late,
 		(unsigned long long)st->foreign);
+	if (o->proto != PROTO_ID)
+		fprintf(out, "  %s: error answers %llu  multi-datagram replies %llu  duplicate datagrams %llu  "
+			"unfinished reassemblies %llu  mismatched replies %llu\n", proto_kind_name(o->proto),
+			(unsigned long long)st->error_answers, (unsigned long long)res->proto.multi_replies,
+			(unsigned long long)res->proto.dup_datagrams,
+			(unsigned long long)res->proto.dropped_partials,
+			(unsigned long long)res->proto.mismatched);
 	if (st->rx_drops)
 		fprintf(out, "  receive-buffer drops %llu (replies lost in this host's kernel: "
 			"lower the rate)\n", (unsigned long long)st->rx_drops);
@@ -233,6 +240,14 @@ static int write_params(const char *dir, const struct copts *o, int argc, char *
 		(unsigned long long)st->late, (unsigned long long)st->foreign,
 		(unsigned long long)st->rx_drops, (unsigned long long)st->max_sender_lag_ns, (unsigned long long)x->gc_pauses,
 		(unsigned long long)x->gc_paused_ns);
+	fprintf(f, "proto=%s\nkeys=%llu\nzone=%s\nkey_prefix=%s\nerror_answers=%llu\n"
+		"multi_replies=%llu\ndup_datagrams=%llu\ndropped_partials=%llu\nmismatched=%llu\n",
+		proto_kind_name(o->proto), (unsigned long long)(o->proto == PROTO_ID ? 0 : o->keys),
+		o->proto == PROTO_DNS ? o->zone : "", o->proto == PROTO_MEMCACHED ? o->key_prefix : "",
+		(unsigned long long)st->error_answers, (unsigned long long)res->proto.multi_replies,
+		(unsigned long long)res->proto.dup_datagrams,
+		(unsigned long long)res->proto.dropped_partials,
+		(unsigned long long)res->proto.mismatched);
 	return close_checked(f, dir, "params.txt");
 }
 

@@ -5,7 +5,7 @@
 # Usage: experiments/run_all.sh [OPTIONS]
 #   --full              the paper profile: 5000 requests, 200 warm-up, 5 trials
 #                       per arm (default: quick, 2000/100/3, about 5 minutes)
-#   --experiments LIST  comma-separated subset of E1,E2,E3,E4,E5 (default: all;
+#   --experiments LIST  comma-separated subset of E1,...,E8 (default: all;
 #                       "gate" is the CI regression gate's baseline + kernel,
 #                       "gate-kernel" its kernel arm alone)
 #   --trials N          trials per arm (overrides the profile)
@@ -14,6 +14,8 @@
 #   --backend B         hedger delay-line backend for E1-E3, E5 (default: auto)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
+#   --inventory FILE    run on the hosts of an Ansible inventory over ssh
+#                       instead of namespaces (deploy/README.md)
 #   --out DIR           results directory (must not exist; default
 #                       results/<UTC time>-<short host>)
 #   --build-dir DIR     meson build directory (default: $BUILD_DIR or build)
@@ -24,8 +26,10 @@
 #
 # Experiments: E1 reproduction (baseline, app-hedged, kernel-hedged); E2 the
 # hedged arms under client CPU stress and GC pauses; E3 overhead without
-# faults; E4 the delay-line backends this kernel offers; E5 hedge delay sweep.
-# Exit status: 0, 1 on bad usage or setup failure, 3 when some trials failed
+# faults; E4 the delay-line backends this kernel offers; E5 hedge delay sweep;
+# E6 DNS (Knot DNS) and E7 memcached, real servers paused with SIGSTOP;
+# E8 packet loss (1% and 5%, Bernoulli and bursty, on requests and replies).
+# Exit status: 0, 2 on bad usage, 1 on a setup failure, 3 when some trials failed
 # (each is listed; the others ran), 130 when interrupted.
 #
 # Examples:
@@ -36,7 +40,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CALLER_PWD=$PWD
 cd "$ROOT"
-for f in common matrix meta trial post; do
+for f in common csv matrix meta trial post donoharm realproto e8; do
   # shellcheck source=/dev/null
   . "$ROOT/experiments/lib/$f.sh"
 done
@@ -53,26 +57,29 @@ DO_FIGURES=1
 RESAMPLES=2000
 PORT=9999
 o_trials="" o_requests="" o_warmup=""
+INVENTORY=""   # --inventory: the hosts of an Ansible inventory instead of namespaces (lib/hosts.sh)
 
-usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
-need() { [ $# -ge 2 ] && [ -n "$2" ] || ra_die "$1 needs a value (try --help)"; }
-is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || ra_die "invalid $1 '$2': expected a positive integer"; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage_error() { echo "run_all.sh: error: $*" >&2; exit 2; }
+need() { [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value (try --help)"; }
+is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || usage_error "invalid $1 '$2': expected a positive integer"; }
 while [ $# -gt 0 ]; do
   case $1 in
     --full) PROFILE=full ;;
     --experiments) need "$@"; EXPERIMENTS=${2//,/ }; shift ;;
     --trials) need "$@"; is_count "$1" "$2"; o_trials=$2; shift ;;
     --requests) need "$@"; is_count "$1" "$2"; o_requests=$2; shift ;;
-    --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || ra_die "invalid --warmup '$2'"; o_warmup=$2; shift ;;
-    --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || ra_die "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
+    --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || usage_error "invalid --warmup '$2'"; o_warmup=$2; shift ;;
+    --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
+    --inventory) need "$@"; [ -f "$2" ] || usage_error "--inventory $2: no such file"; INVENTORY=$(readlink -f "$2"); shift ;;
     --out) need "$@"; OUT=$2; [[ $OUT == /* ]] || OUT=$CALLER_PWD/$OUT; shift ;;
     --build-dir) need "$@"; BUILD=$2; [[ $BUILD == /* ]] || BUILD=$CALLER_PWD/$BUILD; shift ;;
     --no-bootstrap) DO_BOOTSTRAP=0 ;;
     --no-build) DO_BUILD=0 ;;
     --no-figures) DO_FIGURES=0 ;;
     -h|--help) usage; exit 0 ;;
-    *) ra_die "unknown argument '$1' (try --help)" ;;
+    *) usage_error "unknown argument '$1' (try --help)" ;;
   esac
   shift
 done
@@ -83,11 +90,11 @@ ra_profile "$PROFILE"
 [ -z "$o_warmup" ] || WARMUP=$o_warmup
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 for e in $EXPERIMENTS; do
-  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || ra_die "unknown experiment '$e' (E1 to E5, gate, gate-kernel)"
+  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1 to E8, gate, gate-kernel)"
 done
 [ "$(id -u)" = 0 ] || ra_die "root is needed for the network-namespace lab"
 if [ -n "$OUT" ] && [ -e "$OUT" ]; then
-  ra_die "--out $OUT already exists (an earlier run is never overwritten)"
+  usage_error "--out $OUT already exists (an earlier run is never overwritten)"
 fi
 
 if [ "$DO_BOOTSTRAP" = 1 ]; then ./scripts/bootstrap.sh; fi
@@ -105,6 +112,9 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   ra_kill_trial
+  rp_cleanup
+  ra_timerprobe_stop 2>/dev/null || true
+  ra_awake_stop
   [ -z "${BIN_DIR:-}" ] || rm -rf "$BIN_DIR"
   if [ -n "$LAB_PREFIX" ]; then "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || true; fi
   if [ "$INTERRUPTED" = 1 ]; then
@@ -126,7 +136,10 @@ SERVER_BIN=$BIN_DIR/chaos-server
 CLIENT_BIN=$BIN_DIR/hedge-client
 HEDGER_BIN=$BIN_DIR/hedger
 PROGSTATS_BIN=$BIN_DIR/progstats   # E3's per-program BPF cost (hedger/bench/progstats.c)
-for b in chaos-server/chaos-server clients/hedge-client hedger/hedger hedger/progstats; do
+TIMERPROBE_BIN=$BIN_DIR/timerprobe  # timer-wake lateness beside the arms (lib/donoharm.sh)
+KEEPAWAKE_BIN=$BIN_DIR/cpu-keepawake  # E4's -awake twins
+for b in chaos-server/chaos-server clients/hedge-client hedger/hedger hedger/progstats \
+    experiments/timerprobe netns-lab/cpu-keepawake; do
   if [ -x "$BUILD/$b" ]; then
     cp "$BUILD/$b" "$BIN_DIR/"
   else
@@ -186,7 +199,9 @@ lab_ensure() {
   ra_meta_set lab_recreated "$LAB_RECREATED"
   ra_meta_set lab_prefix "$LAB_PREFIX"
 }
+[ -z "$INVENTORY" ] || . "$ROOT/experiments/lib/hosts.sh"
 lab_up
+ra_timerprobe_start
 ra_meta_set server_addr "$SERVER_ADDR:$PORT"
 ra_meta_set lab_prefix "$LAB_PREFIX"
 
@@ -233,20 +248,27 @@ for item in "${plan[@]}"; do
   done_est=$(awk -v a="$done_est" -v b="$(ra_estimate "$arm")" 'BEGIN { print a + b }')
 done
 ra_progress "$total_est" "$total_est" "done"
+ra_timerprobe_stop
 ra_progress_end
 
 "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || ra_log "warning: lab.sh down failed"
 LAB_PREFIX=""
+rp_run_experiments   # E6/E7: real DNS and memcached servers, in a replicas lab of their own
+e8_run_experiments   # E8: packet loss on emulated links, a pair lab per loss configuration
 
-backend_used=$(awk -F, 'NR > 1 && $11 != "" && $1 != "E4" { print $11 }' "$MANIFEST" | awk '!s[$0]++' | tr '\n' ' ')
+backend_used=$(ra_csv '$col("backend") != "" && $col("experiment") != "E4" { print $col("backend") }' "$MANIFEST" |
+  awk '!s[$0]++' | tr '\n' ' ')
 ra_meta_set hedger_backend "${backend_used% }"
 ra_meta_set failed_trials "${#failures[@]}"
 ra_meta_set duration_s "$(($(date +%s) - RA_START))"
 
-if awk -F, 'NR > 1 && $4 == "ok" { ok = 1 } END { exit !ok }' "$MANIFEST"; then
+if ra_csv '$col("status") == "ok" { ok = 1 } END { exit !ok }' "$MANIFEST"; then
   "$SUMMARIZE_BIN" --resamples "$RESAMPLES" "$MANIFEST" || ra_die "summarize failed"
   ra_post_e4 || ra_log "warning: the E4 hold table failed"
   ra_post_e3 || ra_log "warning: the E3 BPF statistics table failed"
+  rp_post || ra_log "warning: the E6/E7 pause table failed"
+  ra_post_e3_tail || ra_log "warning: the E3 tail table failed"
+  ra_post_e1_limit || ra_log "warning: the E1 limit table failed"
   if [ "$DO_FIGURES" = 1 ]; then
     "$ROOT/plots/make_figures.sh" "$RUN" >/dev/null || ra_log "warning: drawing the figures failed"
   fi

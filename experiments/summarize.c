@@ -168,53 +168,33 @@ static int read_manifest(const char *dir, struct trial **out, size_t *out_n)
 		*const n_csv[] = { "requests_csv", NULL }, *const n_param[] = { "param", NULL },
 		*const n_hedges[] = { "hedges_sent", NULL }, *const n_dup[] = { "duplicates", NULL },
 		*const n_total[] = { "total_requests", NULL };
-	char *line = NULL, *hdr_line = NULL, *hdr[CSVLINE_MAX_COLS], *cols[CSVLINE_MAX_COLS];
-	int c_exp, c_arm, c_trial, c_status, c_csv, c_param, c_hedges, c_dup, c_total, nhdr, err = 0;
+	int c_exp, c_arm, c_trial, c_status, c_csv, c_param, c_hedges, c_dup, c_total, err;
 	struct trial *t = NULL;
-	size_t cap = 0, n = 0, tcap = 0;
-	unsigned long lineno = 1;
-	FILE *f;
+	size_t n = 0, tcap = 0;
+	struct csvline_file csv;
+	char **cols = csv.cols;
 
-	f = fopen(env.manifest, "r");
-	if (!f) {
-		err = -errno;
-		log_error("cannot open manifest %s: %s", env.manifest, strerror(errno));
+	err = csvline_open(&csv, env.manifest);
+	if (err)
 		return err;
-	}
-	if (getline(&line, &cap, f) < 0 || !(hdr_line = strdup(line))) {
-		log_error("%s: empty manifest", env.manifest);
-		err = -EINVAL;
-		goto cleanup;
-	}
-	nhdr = csvline_split(hdr_line, hdr);
-	c_exp = csvline_find(hdr, nhdr, n_exp);
-	c_arm = csvline_find(hdr, nhdr, n_arm);
-	c_trial = csvline_find(hdr, nhdr, n_trial);
-	c_status = csvline_find(hdr, nhdr, n_status);
-	c_csv = csvline_find(hdr, nhdr, n_csv);
-	c_param = csvline_find(hdr, nhdr, n_param);
-	c_hedges = csvline_find(hdr, nhdr, n_hedges);
-	c_dup = csvline_find(hdr, nhdr, n_dup);
-	c_total = csvline_find(hdr, nhdr, n_total);
+	c_exp = csvline_col(&csv, n_exp);
+	c_arm = csvline_col(&csv, n_arm);
+	c_trial = csvline_col(&csv, n_trial);
+	c_status = csvline_col(&csv, n_status);
+	c_csv = csvline_col(&csv, n_csv);
+	c_param = csvline_col(&csv, n_param);
+	c_hedges = csvline_col(&csv, n_hedges);
+	c_dup = csvline_col(&csv, n_dup);
+	c_total = csvline_col(&csv, n_total);
 	if (c_exp < 0 || c_arm < 0 || c_trial < 0 || c_status < 0 || c_csv < 0) {
 		log_error("%s: header must have experiment,arm,trial,status,requests_csv", env.manifest);
 		err = -EINVAL;
 		goto cleanup;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while (csvline_next(&csv) > 0) {
 		struct trial *cur;
 		char path[PATH_MAX];
-		int nc;
 
-		lineno++;
-		if (line[0] == '\n' || line[0] == '#')
-			continue;
-		nc = csvline_split(line, cols);
-		if (nc < nhdr) {
-			log_error("%s:%lu: %d columns, the header has %d", env.manifest, lineno, nc, nhdr);
-			err = -EINVAL;
-			goto cleanup;
-		}
 		if (n == tcap) {
 			size_t ncap = tcap ? tcap * 2 : 16;
 			struct trial *p = realloc(t, ncap * sizeof(*p));
@@ -240,7 +220,8 @@ static int read_manifest(const char *dir, struct trial **out, size_t *out_n)
 		if (parse_count(c_hedges >= 0 ? cols[c_hedges] : "", &cur->hedges_override) ||
 		    parse_count(c_dup >= 0 ? cols[c_dup] : "", &cur->dup_override) ||
 		    parse_count(c_total >= 0 ? cols[c_total] : "", &cur->total_override)) {
-			log_error("%s:%lu: bad hedges_sent, duplicates or total_requests", env.manifest, lineno);
+			log_error("%s:%lu: bad hedges_sent, duplicates or total_requests", env.manifest,
+				  csv.lineno);
 			err = -EINVAL;
 			goto cleanup;
 		}
@@ -257,9 +238,7 @@ static int read_manifest(const char *dir, struct trial **out, size_t *out_n)
 			goto cleanup;
 	}
 cleanup:
-	free(line);
-	free(hdr_line);
-	fclose(f);
+	err = csvline_close(&csv, err);
 	if (err) {
 		free_trials(t, n);
 		return err;

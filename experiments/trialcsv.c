@@ -47,35 +47,20 @@ static bool is_set(const char *s)
 
 int trialcsv_read(const char *path, bool from_intended, struct trialcsv *out)
 {
-	char *line = NULL, *hdr_line = NULL, *hdr[CSVLINE_MAX_COLS], *cols[CSVLINE_MAX_COLS];
-	size_t cap = 0, series_n = 0, series_cap = 0;
-	int c_lat, c_send, c_reply, c_out, c_hedge, nhdr, err = 0;
-	unsigned long lineno = 1;
-	FILE *f;
+	size_t series_n = 0, series_cap = 0;
+	int c_lat, c_send, c_reply, c_out, c_hedge, err;
+	struct csvline_file csv;
+	char **cols = csv.cols;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "r");
-	if (!f) {
-		err = -errno;
-		log_error("cannot open %s: %s", path, strerror(errno));
+	err = csvline_open(&csv, path);
+	if (err)
 		return err;
-	}
-	if (getline(&line, &cap, f) < 0) {
-		log_error("%s: empty file, expected a CSV header", path);
-		err = -EINVAL;
-		goto cleanup;
-	}
-	hdr_line = strdup(line);
-	if (!hdr_line) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	nhdr = csvline_split(hdr_line, hdr);
-	c_lat = csvline_find(hdr, nhdr, col_latency);
-	c_send = csvline_find(hdr, nhdr, from_intended ? col_intended : col_send);
-	c_reply = csvline_find(hdr, nhdr, col_reply);
-	c_out = csvline_find(hdr, nhdr, col_outcome);
-	c_hedge = csvline_find(hdr, nhdr, col_hedge);
+	c_lat = csvline_col(&csv, col_latency);
+	c_send = csvline_col(&csv, from_intended ? col_intended : col_send);
+	c_reply = csvline_col(&csv, col_reply);
+	c_out = csvline_col(&csv, col_outcome);
+	c_hedge = csvline_col(&csv, col_hedge);
 	out->has_hedge_column = c_hedge >= 0;
 	/* An explicit latency column is only right for the actual-send view. */
 	if (from_intended)
@@ -86,19 +71,9 @@ int trialcsv_read(const char *path, bool from_intended, struct trialcsv *out)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while (csvline_next(&csv) > 0) {
 		int64_t send = 0, reply = 0, lat;
-		int n;
 
-		lineno++;
-		if (line[0] == '\n' || line[0] == '#')
-			continue;
-		n = csvline_split(line, cols);
-		if (n < nhdr) {
-			log_error("%s:%lu: %d columns, the header has %d", path, lineno, n, nhdr);
-			err = -EINVAL;
-			goto cleanup;
-		}
 		out->requests++;
 		if (c_hedge >= 0 && is_set(cols[c_hedge]))
 			out->hedges++;
@@ -120,7 +95,7 @@ int trialcsv_read(const char *path, bool from_intended, struct trialcsv *out)
 			lat = reply - send;
 		}
 		if (err || lat < 0) {
-			log_error("%s:%lu: bad latency or timestamps", path, lineno);
+			log_error("%s:%lu: bad latency or timestamps", path, csv.lineno);
 			err = -EINVAL;
 			goto cleanup;
 		}
@@ -131,9 +106,7 @@ int trialcsv_read(const char *path, bool from_intended, struct trialcsv *out)
 			goto cleanup;
 	}
 cleanup:
-	free(line);
-	free(hdr_line);
-	fclose(f);
+	err = csvline_close(&csv, err);
 	if (err)
 		trialcsv_free(out);
 	return err;

@@ -17,6 +17,8 @@ void stats_print_counters(FILE *f, const uint64_t c[HC_COUNT]);
 void stats_print_line(FILE *f, const uint64_t c[HC_COUNT]);
 /* stats_print_hist - log2 latency histogram of service @idx. */
 int stats_print_hist(FILE *f, int hist_fd, uint32_t idx);
+/* stats_hist_sum - the per-CPU log2 histogram of service @idx, summed. */
+int stats_hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS]);
 const char *stats_counter_name(int i);
 /* resolve_dev - ifindex of @name, or one error line and -ENODEV. */
 int resolve_dev(const char *name);

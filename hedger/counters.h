@@ -12,6 +12,8 @@
 	X(NO_CLASS, "htb_no_free_class", "htb: no free class in the pool, request not hedged") \
 	X(RETRANSMITS, "retransmits_not_cloned",					\
 	  "same key and payload again while in flight: not cloned again")		\
+	X(SKIP_NOT_REQUEST, "skipped_not_request",					\
+	  "datagrams to a service the protocol profile does not hedge (not a query, not a read)") \
 	X(KEY_AMBIGUOUS, "requests_same_key_other_payload",				\
 	  "two requests in flight with one key and different payloads: neither hedged, every reply passed") \
 	X(SB_FULL, "scoreboard_bucket_full",						\
@@ -27,6 +29,8 @@
 	  "clones dropped because the reply had arrived")				\
 	X(CLONE_STALE_GEN, "clones_stale_generation",					\
 	  "clones whose scoreboard slot belongs to a newer request: dropped")		\
+	X(CLONE_DROPPED_AMBIGUOUS, "clones_dropped_ambiguous",				\
+	  "clones of a request that shares its key with another in flight: dropped")	\
 	X(CLONE_ORPHANED, "clones_orphaned",						\
 	  "clones whose request is no longer on the scoreboard (expired): dropped")	\
 	X(DUMMIES_DROPPED, "htb_dummies_dropped", "htb dummies dropped by the rescuer")	\
@@ -44,6 +48,10 @@
 	  "first fragments of a reply that match a request: complete it, always passed") \
 	X(REPLY_AMBIGUOUS, "replies_ambiguous_passed",					\
 	  "replies to a key with two requests in flight: passed untouched")		\
+	X(REPLY_NOT_REPLY, "skipped_not_reply",						\
+	  "datagrams from a service the protocol profile does not take for a reply")	\
+	X(REPLY_SEQ_UNTRACKED, "replies_datagram_untracked_passed",			\
+	  "datagrams of a multi-datagram response beyond the tracked sequence numbers: passed") \
 	X(REPLY_UNKNOWN, "replies_unknown_request",					\
 	  "replies from a service with no request on the scoreboard: passed")		\
 	X(SKIP_NOT_IP, "skipped_not_ip", "parser: not IPv4/IPv6 or truncated header")	\
@@ -60,9 +68,7 @@
 	  "replies from a hedge replica rewritten back to the service")			\
 	X(ADAPTIVE_ARM_FAILED, "adaptive_timer_failed",					\
 	  "the adaptive delay's bpf_timer could not be started")			\
-	X(TIED_COPIES, "tied_copies", "tied mode: copies sent to other replicas with the original") \
-	X(HEDGE_LOOPED, "hedges_passed_loop_guard", "a hedge came back to the splitter and was passed") \
-	X(SB_INSERT_FAILED, "scoreboard_insert_failed", "scoreboard update failed")
+	X(TIED_COPIES, "tied_copies", "tied mode: copies sent to other replicas with the original")
 
 #define HEDGER_COUNTER_ENUM(e, name, help) HC_##e,
 enum hedger_counter {

@@ -3,8 +3,11 @@
  *   hedger_line_hold()  - rescuer side: true while the clone must wait more
  *                         (only recirc holds in BPF; qdisc backends hold in
  *                         the qdisc and release the clone when it is due).
- * Included by hedger.bpf.c only; uses its maps and knobs. */
+ * The clone carries HEDGER_MARK_HEDGE(gen) of its scoreboard slot. */
 #pragma once
+
+#include "maps.bpf.h"
+#include "knobs.bpf.h"
 
 /* htb: claim a class whose token debt has been repaid; 0 when none is free.
  * Probes a few classes from a shared cursor so CPUs rarely collide. */
@@ -36,8 +39,8 @@ static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
 /* htb: grow to S bytes and clone (the dummy: passes at once and leaves the
  * class in debt S/R), shrink back and clone again (the real copy: released
  * by HTB's watchdog when the debt is repaid, about S/R = T later). */
-static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_val *v,
-				    __u64 delay_ns)
+static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
+				    __u32 gen, __u64 delay_ns)
 {
 	__u32 orig_len = skb->len, orig_mark = skb->mark, orig_prio = skb->priority;
 	__u64 dummy_len, len_ns, busy_until;
@@ -78,7 +81,7 @@ static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_val 
 	}
 	if (err)
 		goto restore;
-	skb->mark = HEDGER_MARK_HEDGE;
+	skb->mark = HEDGER_MARK_HEDGE(gen);
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
 restore:
 	skb->mark = orig_mark;
@@ -87,7 +90,7 @@ restore:
 }
 
 /* edt: the clone carries its departure time; sch_fq on the line holds it. */
-static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_val *v)
+static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot *v, __u32 gen)
 {
 	__u64 orig_ts = skb->tstamp;
 	__u8 orig_type = skb->tstamp_type;
@@ -97,7 +100,7 @@ static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_val 
 	err = bpf_skb_set_tstamp(skb, v->release_ns, BPF_SKB_TSTAMP_DELIVERY_MONO);
 	if (err)
 		return err;
-	skb->mark = HEDGER_MARK_HEDGE;
+	skb->mark = HEDGER_MARK_HEDGE(gen);
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
 	skb->mark = orig_mark;
 	/* The helper refuses UNSPEC with a non-zero time (-EINVAL): that would
@@ -117,36 +120,36 @@ static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_val 
 }
 
 /* netem (fixed T at the line's root) and recirc (own ingress) just clone. */
-static __always_inline int plain_park(struct __sk_buff *skb, __u64 flags)
+static __always_inline int plain_park(struct __sk_buff *skb, __u32 gen, __u64 flags)
 {
 	__u32 orig_mark = skb->mark;
 	int err;
 
-	skb->mark = HEDGER_MARK_HEDGE;
+	skb->mark = HEDGER_MARK_HEDGE(gen);
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, flags);
 	skb->mark = orig_mark;
 	return err;
 }
 
-static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger_sb_val *v,
-					    __u64 delay_ns)
+static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
+					    __u32 gen, __u64 delay_ns)
 {
 	switch (cfg_backend) {
 	case HEDGER_BACKEND_HTB:
-		return htb_park(skb, v, delay_ns);
+		return htb_park(skb, v, gen, delay_ns);
 	case HEDGER_BACKEND_EDT:
-		return edt_park(skb, v);
+		return edt_park(skb, v, gen);
 	case HEDGER_BACKEND_RECIRC:
-		return plain_park(skb, BPF_F_INGRESS);
+		return plain_park(skb, gen, BPF_F_INGRESS);
 	case HEDGER_BACKEND_NETEM:
-		return plain_park(skb, 0);
+		return plain_park(skb, gen, 0);
 	default:
 		return -EOPNOTSUPP;
 	}
 }
 
 /* Only recirc holds in BPF: until the deadline the clone goes round again. */
-static __always_inline bool hedger_line_hold(struct hedger_sb_val *v, __u64 now)
+static __always_inline bool hedger_line_hold(struct hedger_sb_slot *v, __u64 now)
 {
 	return cfg_backend == HEDGER_BACKEND_RECIRC && now < v->release_ns;
 }

@@ -1,6 +1,8 @@
 /* detach.c: `hedger detach` - stop a running instance, or clean up after a
  * killed one: its veth pair (with the qdiscs on it), clsact filters of the
- * tc fallback, and its state file. TCX links die with the process. */
+ * tc fallback (found by the hedger's own handle and priority, with or
+ * without a state file), its state file, and throw-away pairs of killed
+ * probes. TCX links die with the process. */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -9,10 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "hook.h"
 #include "log.h"
 #include "netlink.h"
+#include "probe.h"
 #include "state.h"
 #include "timeutil.h"
 
@@ -21,7 +25,9 @@ static void detach_usage(FILE *f)
 	fprintf(f,
 		"Usage: hedger detach --dev IF\n"
 		"Stop the hedger attached to IF (SIGTERM) or remove what a killed one left:\n"
-		"its khd<ifindex>a/b veth pair and qdiscs, tc fallback filters, state file.\n"
+		"its khd<ifindex>a/b veth pair and qdiscs, its tc fallback filters (handle\n"
+		"and priority 0x6b68, even without a state file), the state file, and the\n"
+		"khp<pid>a/b pairs of killed probes in this network namespace.\n"
 		"Example: hedger detach --dev veth0\n");
 }
 
@@ -52,14 +58,16 @@ int cmd_detach(int argc, char **argv)
 	struct hedger_state_file st;
 	char a[IFNAMSIZ], b[IFNAMSIZ];
 	struct nl_handle nl;
+	bool was_live = false;
 	const char *dev = NULL;
-	int ifindex, aidx, opt, err, have_state, removed = 0;
+	int ifindex, aidx, opt, err, have_state, removed = 0, probes;
 
-	while ((opt = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 'h': detach_usage(stdout); return 0;
-		default: detach_usage(stderr); return 2;
+		default: cli_getopt_error("detach", opt, argv); return 2;
 		}
 	}
 	if (!dev || optind != argc) {
@@ -81,27 +89,46 @@ int cmd_detach(int argc, char **argv)
 		if (err)
 			return 1;
 		removed = 1;
+		was_live = true;
 	}
-	if (have_state && !strcmp(st.hook, "tc")) {
-		if (hook_tc_remove_stale(ifindex, true, st.tc_hook_created[0]) ||
-		    hook_tc_remove_stale(ifindex, false, st.tc_hook_created[1]))
+	/* The filters carry the hedger's own handle/priority: remove them
+	 * whatever the state file says (a kill can come before it is written). */
+	{
+		int in_rm = hook_tc_remove_stale(ifindex, true, false);
+		int eg_rm = hook_tc_remove_stale(ifindex, false, false);
+
+		if (in_rm < 0 || eg_rm < 0)
 			log_warn("could not remove the tc filters on %s", dev);
-		removed = 1;
+		if (in_rm > 0 || eg_rm > 0) {
+			printf("removed the hedger's tc filters from %s\n", dev);
+			removed = 1;
+		}
+		/* Its clsact only when the state file says the hedger made it. */
+		if (have_state && !was_live && !strcmp(st.hook, "tc") &&
+		    (st.tc_hook_created[0] || st.tc_hook_created[1]))
+			hook_tc_destroy(ifindex);
+	}
+	err = nl_open(&nl);
+	if (err) {
+		log_error("cannot open rtnetlink: %s", strerror(-err));
+		return 1;
 	}
 	state_line_names(ifindex, a, b);
 	aidx = (int)if_nametoindex(a);
 	if (aidx) {
-		err = nl_open(&nl);
-		if (!err)
-			err = nl_link_delete(&nl, aidx);
-		nl_close(&nl);
+		err = nl_link_delete(&nl, aidx);
 		if (err) {
 			log_error("cannot delete %s: %s", a, strerror(-err));
+			nl_close(&nl);
 			return 1;
 		}
 		printf("deleted delay line %s/%s\n", a, b);
 		removed = 1;
 	}
+	probes = probe_sweep_stale(&nl);
+	nl_close(&nl);
+	if (probes > 0)
+		printf("deleted %d pair(s) left by killed probes\n", probes);
 	if (have_state || removed) {
 		state_remove(ifindex);
 		printf("detached from %s\n", dev);

@@ -1,139 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hedger.bpf.c: the in-kernel hedging data path.
- *   hedger_splitter     - egress of the client-side dev: record request, park a clone
- *   hedger_rescuer      - where the delay line ends: drop the clone or send the hedge
- *   hedger_reply_filter - ingress of the client-side dev: first reply wins, later ones die
+ *   hedger_splitter     - egress of the client-side dev: record a locally sent
+ *                         request on the scoreboard, park a clone in the line
+ *   hedger_rescuer      - where the delay line ends: drop the clone, or send it
+ *                         as the hedge while its request is still unanswered
+ *   hedger_reply_filter - ingress of the client-side dev: a trusted first reply
+ *                         completes the request; a reply byte-identical to one
+ *                         already passed is dropped; anything else passes
+ * The scoreboard's layout and state machine: scoreboard.h.
  * Non-matching packets return TC_ACT_UNSPEC: TCX_NEXT under TCX, "continue"
  * for cls_bpf in direct-action mode, so other programs and the stack go on. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "hedger.h"
-#include "latency_hist.bpf.h"
-#include "budget.bpf.h"
-#include "nat.bpf.h"
 
 #define TC_ACT_UNSPEC   (-1)
 #define TC_ACT_SHOT     2
 #define TC_ACT_REDIRECT 7
-#define BPF_F_INGRESS_FLAG 1
-#define EBUSY      16
-#define EFAULT     14
-#define EOPNOTSUPP 95
+#define PACKET_HOST_TYPE 0	/* PACKET_HOST */
+#define HEDGER_ANY_REPLICA 0xff	/* tied: copies went to several replicas */
 
-/* Knobs, set by the loader before load. */
-const volatile __u32 cfg_backend = HEDGER_BACKEND_HTB;
-const volatile __u64 cfg_delay_ns = 10000000;
-const volatile __u32 cfg_id_offset = 0;
-const volatile __u32 cfg_id_width = 4;
-const volatile __u8 cfg_id_be = 0;
-const volatile __u32 cfg_l2_len = 14;
-const volatile __u32 cfg_line_ifindex = 0;	/* where clones are sent */
-const volatile __u32 cfg_out_ifindex = 0;	/* client-side dev: where hedges leave */
-const volatile __u32 cfg_redirect_neigh = 1;	/* 0: plain bpf_redirect, keep the L2 header */
-const volatile __u64 cfg_stale_ns = 2000000000;	/* a pending entry older than this is reused */
-const volatile __u32 cfg_class_pool = 0;
-const volatile __u64 cfg_htb_rate_Bps = 1000000;
-const volatile __u64 cfg_htb_calib_bytes = 0;
-const volatile __u64 cfg_htb_max_dummy = 16000;
-const volatile __u64 cfg_htb_guard_ns = 1000000;
-const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy" map */
-const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
-const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */
-const volatile __u32 cfg_tied = 0;		/* 1: some service is in tied mode */
-const volatile __u32 cfg_tied_ifindex = 0;	/* the line's b end: tied copies reach the rescuer */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, struct hedger_service_key);
-	__type(value, struct hedger_service_val);
-} services SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);	/* --scoreboard-size */
-	__type(key, struct hedger_sb_key);
-	__type(value, struct hedger_sb_val);
-} scoreboard SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HC_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct hedger_hist);
-} latency_hist SEC(".maps");
-
-/* Adaptive delay: per service, the recent-latency histogram, its bpf_timer
- * and the current delay (hedger/policy/latency_hist.bpf.h). Separate from
- * latency_hist above: this one decays every period, that one is cumulative
- * for `hedger stats`. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct lathist_svc);
-} policy SEC(".maps");
-
-/* Hedge budget: one token bucket per service (hedger/policy/budget.bpf.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct budget);
-} budget SEC(".maps");
-
-/* Replicas per service (slot 0 = the VIP) and the reverse lookup. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct hedger_replicas);
-} replicas SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HEDGER_MAX_SERVICES * HEDGER_MAX_REPLICAS);
-	__type(key, struct hedger_service_key);
-	__type(value, struct hedger_replica_of);
-} replica_of SEC(".maps");
-
-/* htb: per class, the time its token debt is repaid and it may be reused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HEDGER_MAX_CLASSES);
-	__type(key, __u32);
-	__type(value, __u64);
-} htb_busy SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} htb_cursor SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += 1;
-}
-
+#include "knobs.bpf.h"
+#include "maps.bpf.h"
+#include "nat.bpf.h"
 #include "parse.bpf.h"
+#include "payload.bpf.h"
+#include "proto.bpf.h"
+#include "scoreboard.bpf.h"
 #include "delayline.bpf.h"
 
-static __always_inline int parse_counted(struct __sk_buff *skb, struct hedger_pkt *p)
+static __always_inline int parse_counted(struct __sk_buff *skb, struct hedger_pkt *p,
+					 bool allow_first_frag)
 {
-	int why = hedger_parse(skb, p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be);
+	int why = hedger_parse(skb, p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be,
+			       allow_first_frag);
 
 	if (why)
 		count(why);
@@ -149,6 +50,18 @@ service_lookup(const struct hedger_addr *addr, __u16 port, __u8 family)
 	sk.port = port;
 	sk.family = family;
 	return bpf_map_lookup_elem(&services, &sk);
+}
+
+/* hedger_out - send a hedge (or tied copy) out of the client-side device.
+ * Passing the delay line's veth made it PACKET_OTHERHOST; a device that
+ * loops it back to this host (lo) would hand it to IP as such, which drops
+ * it. So it becomes PACKET_HOST again first. */
+static __always_inline int hedger_out(struct __sk_buff *skb)
+{
+	bpf_skb_change_type(skb, PACKET_HOST_TYPE);
+	if (cfg_redirect_neigh)
+		return bpf_redirect_neigh(cfg_out_ifindex, NULL, 0, 0);
+	return bpf_redirect(cfg_out_ifindex, 0);
 }
 
 /* tied_copies - tied mode (Electrode-style broadcast, delay 0): send copies
@@ -192,8 +105,10 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 			continue;
 		}
 		ep = r->ep[slot];
-		if (nat_to_replica(skb, cfg_l2_len, &ep, NULL))
+		if (nat_to_replica(skb, cfg_l2_len, &ep, NULL)) {
+			count(HC_NAT_FAILED);
 			break;
+		}
 		skb->mark = HEDGER_MARK_TIED;
 		if (!bpf_clone_redirect(skb, cfg_tied_ifindex, BPF_F_INGRESS)) {
 			__sync_fetch_and_add(&r->hedges[slot], 1);
@@ -211,24 +126,50 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 	return sent ? sent : 1;	/* tied even when every copy was denied */
 }
 
+/* in_scope - may this egress packet be hedged? Only requests this host
+ * sends itself (a socket owns them: forwarded packets have none), and only
+ * those of the --cgroup subtree when one is set. */
+static __always_inline bool in_scope(struct __sk_buff *skb)
+{
+	if (!skb->sk) {
+		count(HC_SKIP_NOT_LOCAL);
+		return false;
+	}
+	if (cfg_cgroup_id &&
+	    bpf_skb_ancestor_cgroup_id(skb, (int)cfg_cgroup_level) != cfg_cgroup_id) {
+		count(HC_SKIP_CGROUP);
+		return false;
+	}
+	return true;
+}
+
 SEC("tc")
 int hedger_splitter(struct __sk_buff *skb)
 {
+	struct hedger_sb_slot *s, *slot = NULL;
 	struct hedger_service_val *svc;
-	struct hedger_sb_val *old, v = {};
 	struct hedger_pkt p;
-	__u64 now, delay;
-	__u32 idx;
+	struct sb_ref r;
+	__u64 now, delay, c, slot_ctl = 0;
+	__u32 idx, digest, gen, i;
 
-	if (skb->mark == HEDGER_MARK_HEDGE || skb->mark == HEDGER_MARK_DUMMY) {
-		count(HC_HEDGE_LOOPED);	/* loop guard: a hedge is never cloned again */
+	/* Loop guard: our own packets are never cloned again. A hedge seen
+	 * here has been handed to this device: that is "sent". */
+	if (HEDGER_MARK_IS_HEDGE(skb->mark)) {
+		count(HC_HEDGES_SENT);
 		return TC_ACT_UNSPEC;
 	}
-	if (parse_counted(skb, &p))
+	if (skb->mark == HEDGER_MARK_DUMMY || skb->mark == HEDGER_MARK_TIED)
+		return TC_ACT_UNSPEC;
+	if (parse_counted(skb, &p, false))
 		return TC_ACT_UNSPEC;
 	svc = service_lookup(&p.key.daddr, p.key.dport, p.key.family);
-	if (!svc)
+	if (!svc || !in_scope(skb))
 		return TC_ACT_UNSPEC;
+	if (!proto_request(skb, &p)) {
+		count(HC_SKIP_NOT_REQUEST);	/* e.g. a memcached write: never twice */
+		return TC_ACT_UNSPEC;
+	}
 	count(HC_REQUESTS);
 
 	idx = svc->index;
@@ -250,29 +191,67 @@ int hedger_splitter(struct __sk_buff *skb)
 			budget_on_request(b);
 	}
 
+	digest = hedger_request_digest(skb, &p);
+	if (!sb_find(&p.key, &r)) {
+		count(HC_SB_FULL);
+		return TC_ACT_UNSPEC;
+	}
 	now = bpf_ktime_get_ns();
-	v.state = HEDGER_ST_PENDING;
-	v.service = idx;
-	v.send_ns = now;
-	v.release_ns = now + delay;
-	v.orig_priority = skb->priority;
-	/* Written before the clone exists: recirc's clone can reach the
-	 * rescuer before this program returns. A new request (the common
-	 * case) costs one hash operation; only a known key is looked at. */
-	if (bpf_map_update_elem(&scoreboard, &p.key, &v, BPF_NOEXIST)) {
-		old = bpf_map_lookup_elem(&scoreboard, &p.key);
-		if (old && old->state != HEDGER_ST_COMPLETED && now - old->send_ns < cfg_stale_ns) {
-			/* The app resent a request still in flight (or the hedge
-			 * lost its mark): one clone per request is enough. */
-			count(HC_RETRANSMITS);
-			return TC_ACT_UNSPEC;
+#pragma clang loop unroll(full)
+	for (i = 0; i < HEDGER_SB_WAYS; i++) {
+		__u32 st;
+
+		s = &r.b->way[i];
+		c = sb_load_ctl(s);
+		st = HEDGER_CTL_STATE(c);
+		if (s->tag == r.tag && st != HEDGER_ST_FREE && !sb_stale(s, now)) {
+			if (st == HEDGER_ST_CLAIMING || sb_open(st)) {
+				if (s->req_digest == digest) {
+					/* The app resent a request still in flight:
+					 * one clone per request is enough. */
+					count(HC_RETRANSMITS);
+					return TC_ACT_UNSPEC;
+				}
+				/* Two requests share a key: whichever reply
+				 * comes is for either, so hands off both. */
+				if (sb_open(st))
+					sb_cas(s, c, HEDGER_CTL(HEDGER_CTL_GEN(c), HEDGER_ST_AMBIGUOUS, 0));
+				count(HC_KEY_AMBIGUOUS);
+				return TC_ACT_UNSPEC;
+			}
+			if (st == HEDGER_ST_AMBIGUOUS) {
+				count(HC_KEY_AMBIGUOUS);
+				return TC_ACT_UNSPEC;
+			}
 		}
-		/* Completed or stale: the id is reused by a new request. */
-		if (bpf_map_update_elem(&scoreboard, &p.key, &v, BPF_ANY)) {
-			count(HC_SB_INSERT_FAILED);
-			return TC_ACT_UNSPEC;
+		if (!slot && sb_claimable(s, c, now)) {
+			slot = s;
+			slot_ctl = c;
 		}
 	}
+	if (!slot) {
+		count(HC_SB_FULL);
+		return TC_ACT_UNSPEC;
+	}
+	gen = (HEDGER_CTL_GEN(slot_ctl) + 1) & HEDGER_MARK_GEN_MASK;
+	if (!sb_cas(slot, slot_ctl, HEDGER_CTL(gen, HEDGER_ST_CLAIMING, 0))) {
+		count(HC_SB_FULL);	/* another CPU took it this instant */
+		return TC_ACT_UNSPEC;
+	}
+	/* Filled before it is PENDING and before the clone exists: recirc's
+	 * clone can reach the rescuer before this program returns. */
+	slot->tag = r.tag;
+	slot->send_ns = now;
+	slot->release_ns = now + delay;
+	slot->hedge_ns = 0;
+	slot->req_digest = digest;
+	slot->orig_priority = skb->priority;
+	slot->service = idx;
+	slot->htb_class = 0;
+	slot->hedge_slot = 0;
+	slot->seq_seen = 0;
+	sb_cas(slot, HEDGER_CTL(gen, HEDGER_ST_CLAIMING, 0), HEDGER_CTL(gen, HEDGER_ST_PENDING, 0));
+
 	if (cfg_tied) {
 		int n = tied_copies(skb, idx);
 
@@ -280,11 +259,18 @@ int hedger_splitter(struct __sk_buff *skb)
 			count(HC_NAT_FAILED);
 			return TC_ACT_SHOT;	/* the original may be half restored */
 		}
-		if (n > 0)
-			return TC_ACT_UNSPEC;	/* tied: no delay-line clone */
+		if (n > 0) {
+			/* Copies are out: replies from any replica are
+			 * expected, the second one is the duplicate. */
+			slot->hedge_ns = now;
+			slot->hedge_slot = HEDGER_ANY_REPLICA;
+			sb_cas(slot, HEDGER_CTL(gen, HEDGER_ST_PENDING, 0),
+			       HEDGER_CTL(gen, HEDGER_ST_HEDGED, 0));
+			return TC_ACT_UNSPEC;
+		}
 	}
-	if (hedger_line_park(skb, &v, delay)) {
-		if (v.htb_class == 0 && cfg_backend == HEDGER_BACKEND_HTB)
+	if (hedger_line_park(skb, slot, gen, delay)) {
+		if (slot->htb_class == 0 && cfg_backend == HEDGER_BACKEND_HTB)
 			return TC_ACT_UNSPEC;	/* counted as HC_NO_CLASS */
 		count(HC_CLONE_FAILED);
 		return TC_ACT_UNSPEC;
@@ -320,10 +306,9 @@ static __always_inline __u32 pick_replica(struct hedger_replicas *r)
 }
 
 /* hedge_to_replica - rewrite the hedge's destination to another replica of
- * service @svc; @waited_ns: how long the request has waited. The slot used
- * (0: none, the service has no replicas), or -errno when the rewrite failed
- * (drop: the packet may be half rewritten). */
-static __always_inline int hedge_to_replica(struct __sk_buff *skb, __u32 svc, __u64 waited_ns)
+ * service @svc. The slot used (0: the service has no replicas), or -errno
+ * when the rewrite failed (drop: the packet may be half rewritten). */
+static __always_inline int hedge_to_replica(struct __sk_buff *skb, __u32 svc)
 {
 	struct hedger_replicas *r = bpf_map_lookup_elem(&replicas, &svc);
 	struct nat_endpoint ep;
@@ -338,16 +323,23 @@ static __always_inline int hedge_to_replica(struct __sk_buff *skb, __u32 svc, __
 		return 0;
 	ep = r->ep[slot];
 	err = nat_to_replica(skb, cfg_l2_len, &ep, NULL);
-	if (err)
-		return err;
+	return err ? err : (int)slot;
+}
+
+/* replica_hedged - account a hedge sent to @slot after @waited_ns. For
+ * fastest: charge the replica the wait so far (~T) with the EWMA's weight;
+ * its reply takes the charge back. A replica that stops answering thus grows
+ * slower with every hedge and stops being chosen. */
+static __always_inline void replica_hedged(__u32 svc, __u32 slot, __u64 waited_ns)
+{
+	struct hedger_replicas *r = bpf_map_lookup_elem(&replicas, &svc);
+
+	asm volatile("" : "+r"(slot));
+	if (!r || slot >= HEDGER_MAX_REPLICAS)
+		return;
 	__sync_fetch_and_add(&r->hedges[slot], 1);
-	/* fastest: charge the chosen replica the wait so far (~T) with the
-	 * EWMA's weight; its reply takes the charge back. A replica that stops
-	 * answering thus grows slower with every hedge and stops being chosen,
-	 * instead of keeping an old low latency forever. */
 	if (r->policy == HEDGER_RP_FASTEST)
 		__sync_fetch_and_add(&r->lat_ewma_ns[slot], waited_ns / 8);
-	return (int)slot;
 }
 
 /* replica_seen - feed slot @slot's reply latency into its EWMA (1/8). Late
@@ -362,72 +354,104 @@ static __always_inline void replica_seen(__u32 svc, __u32 slot, __u64 lat_ns)
 		return;
 	__sync_fetch_and_add(&r->replies[slot], 1);
 	old = r->lat_ewma_ns[slot];
-	/* new = old + (x - old) / 8, unsigned (BPF has no signed division).
-	 * Racing CPUs may lose an update: fine for a smoothed estimate. */
+	/* new = old + (x - old) / 8, applied as an atomic add of the step
+	 * (unsigned: BPF has no signed division), like the hedge's charge in
+	 * replica_hedged, so no update overwrites another CPU's. */
 	if (!old)
-		r->lat_ewma_ns[slot] = lat_ns;
+		__sync_val_compare_and_swap(&r->lat_ewma_ns[slot], 0, lat_ns);
 	else if (lat_ns >= old)
-		r->lat_ewma_ns[slot] = old + (lat_ns - old) / 8;
+		__sync_fetch_and_add(&r->lat_ewma_ns[slot], (lat_ns - old) / 8);
 	else
-		r->lat_ewma_ns[slot] = old - (old - lat_ns) / 8;
+		__sync_fetch_and_add(&r->lat_ewma_ns[slot], -((old - lat_ns) / 8));
+}
+
+/* clone_slot - the slot of the request this clone (generation @gen) was
+ * made for; NULL with the reason counted when it is gone. */
+static __always_inline struct hedger_sb_slot *clone_slot(const struct hedger_pkt *p, __u32 gen,
+							 __u64 *ctl)
+{
+	struct hedger_sb_slot *s;
+	bool same_key = false;
+	struct sb_ref r;
+	__u32 i;
+
+	if (!sb_find(&p->key, &r)) {
+		count(HC_CLONE_ORPHANED);
+		return NULL;
+	}
+#pragma clang loop unroll(full)
+	for (i = 0; i < HEDGER_SB_WAYS; i++) {
+		__u64 c;
+
+		s = &r.b->way[i];
+		if (s->tag != r.tag)
+			continue;
+		c = sb_load_ctl(s);
+		if (HEDGER_CTL_STATE(c) == HEDGER_ST_FREE)
+			continue;
+		if (HEDGER_CTL_GEN(c) == gen) {
+			*ctl = c;
+			return s;
+		}
+		same_key = true;
+	}
+	/* A newer request with the same key owns the slot: this clone holds
+	 * the old request's bytes and must never leave as its hedge. */
+	count(same_key ? HC_CLONE_STALE_GEN : HC_CLONE_ORPHANED);
+	return NULL;
 }
 
 SEC("tc")
 int hedger_rescuer(struct __sk_buff *skb)
 {
-	struct hedger_sb_val *v;
+	struct hedger_sb_slot *s;
 	struct hedger_pkt p;
-	__u32 old;
-	__u64 now;
+	__u32 gen, st, rslot = 0;
+	__u64 now, c;
 
 	if (skb->mark == HEDGER_MARK_DUMMY) {
 		count(HC_DUMMIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
-	if (cfg_tied && skb->mark == HEDGER_MARK_TIED) {
-		/* A tied copy, already addressed to its replica: out at once,
-		 * marked HEDGE so the splitter lets it pass. */
-		skb->mark = HEDGER_MARK_HEDGE;
-		if (cfg_redirect_neigh)
-			return bpf_redirect_neigh(cfg_out_ifindex, NULL, 0, 0);
-		return bpf_redirect(cfg_out_ifindex, 0);
-	}
-	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be))
-		return skb->mark == HEDGER_MARK_HEDGE ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+	if (cfg_tied && skb->mark == HEDGER_MARK_TIED)
+		/* A tied copy, already addressed to its replica: out at once
+		 * (its mark makes the splitter let it pass). */
+		return hedger_out(skb);
+	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false))
+		return HEDGER_MARK_IS_HEDGE(skb->mark) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 	/* Second dummy check that survives a lost mark: a dummy is longer
 	 * than its IP header says. */
 	if (skb->len > p.ip_end) {
 		count(HC_DUMMIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
-	if (skb->mark != HEDGER_MARK_HEDGE)
+	if (!HEDGER_MARK_IS_HEDGE(skb->mark))
 		return TC_ACT_UNSPEC;	/* not ours: the stack decides */
 
-	v = bpf_map_lookup_elem(&scoreboard, &p.key);
-	if (!v) {
-		count(HC_CLONE_ORPHANED);
+	gen = skb->mark & HEDGER_MARK_GEN_MASK;
+	s = clone_slot(&p, gen, &c);
+	if (!s)
+		return TC_ACT_SHOT;
+	st = HEDGER_CTL_STATE(c);
+	if (st == HEDGER_ST_AMBIGUOUS) {
+		count(HC_CLONE_DROPPED_AMBIGUOUS);
 		return TC_ACT_SHOT;
 	}
-	old = v->state;
-	if (old == HEDGER_ST_COMPLETED) {
+	if (st != HEDGER_ST_PENDING) {
+		/* Answered (or a second clone of one request). */
 		count(HC_CLONE_DROPPED_REPLY_WON);
 		return TC_ACT_SHOT;
 	}
 	now = bpf_ktime_get_ns();
-	if (hedger_line_hold(v, now)) {
+	if (hedger_line_hold(s, now)) {
 		count(HC_RECIRC_ROUNDS);
-		return bpf_redirect(skb->ifindex, BPF_F_INGRESS_FLAG);
-	}
-	if (old != HEDGER_ST_PENDING) {
-		/* A second clone of one request. */
-		count(HC_CLONE_DROPPED_REPLY_WON);
-		return TC_ACT_SHOT;
+		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 	}
 	/* The budget is spent only by a clone about to leave: most clones die
 	 * because the reply won and must cost nothing. A spend whose CAS below
 	 * then loses (reply in between) is not refunded: errs on the safe side. */
 	if (cfg_budget) {
-		__u32 si = v->service;
+		__u32 si = s->service;
 		struct budget *b = bpf_map_lookup_elem(&budget, &si);
 
 		if (b && !budget_try_spend(b)) {
@@ -435,30 +459,32 @@ int hedger_rescuer(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		}
 	}
-	if (__sync_val_compare_and_swap(&v->state, old, HEDGER_ST_HEDGED) != old) {
-		/* Completed meanwhile. */
-		count(HC_CLONE_DROPPED_REPLY_WON);
-		return TC_ACT_SHOT;
-	}
-	v->hedge_ns = now;
-	skb->priority = v->orig_priority;
 	/* Another replica: rewrite the destination before redirect_neigh, whose
-	 * FIB lookup then finds the replica's next hop. */
+	 * FIB lookup then finds the replica's next hop. Rewritten before the
+	 * state changes, so a failure leaves the request as it was. */
 	if (cfg_replicas) {
-		int slot = hedge_to_replica(skb, v->service, now - v->send_ns);
+		int slot = hedge_to_replica(skb, s->service);
 
 		if (slot < 0) {
 			count(HC_NAT_FAILED);
 			return TC_ACT_SHOT;
 		}
-		v->hedge_slot = (__u32)slot;
-		if (slot > 0)
-			count(HC_HEDGES_TO_REPLICA);
+		rslot = (__u32)slot;
 	}
-	count(HC_HEDGES_SENT);
-	if (cfg_redirect_neigh)
-		return bpf_redirect_neigh(cfg_out_ifindex, NULL, 0, 0);
-	return bpf_redirect(cfg_out_ifindex, 0);
+	/* Read by the reply filter once the state says HEDGED. */
+	s->hedge_ns = now;
+	s->hedge_slot = (__u8)rslot;
+	if (!sb_cas(s, c, HEDGER_CTL(gen, HEDGER_ST_HEDGED, 0))) {
+		count(HC_CLONE_DROPPED_REPLY_WON);	/* answered meanwhile */
+		return TC_ACT_SHOT;
+	}
+	if (rslot) {
+		replica_hedged(s->service, rslot, now - s->send_ns);
+		count(HC_HEDGES_TO_REPLICA);
+	}
+	skb->priority = s->orig_priority;
+	count(HC_HEDGES_RELEASED);
+	return hedger_out(skb);
 }
 
 static __always_inline __u32 log2_slot(__u64 us)
@@ -475,19 +501,119 @@ static __always_inline __u32 log2_slot(__u64 us)
 	return s;
 }
 
+/* record_latency - the request in @s got its first reply at @now. */
+static __always_inline void record_latency(struct hedger_sb_slot *s, __u32 idx, __u64 now)
+{
+	struct hedger_hist *h;
+	__u64 lat = now - s->send_ns;
+
+	h = bpf_map_lookup_elem(&latency_hist, &idx);
+	if (h) {
+		__u32 k = log2_slot(lat / 1000);
+
+		if (k < HEDGER_HIST_SLOTS)
+			h->slot[k] += 1;
+	}
+	if (cfg_adaptive) {
+		struct lathist_svc *ls = bpf_map_lookup_elem(&policy, &idx);
+
+		if (ls)
+			lathist_record(&ls->hist, lat);
+	}
+}
+
+/* reverse_nat - a hedge replica's reply gets the VIP as its source. */
+static __always_inline int reverse_nat(struct __sk_buff *skb, __u32 idx)
+{
+	struct hedger_replicas *r = bpf_map_lookup_elem(&replicas, &idx);
+	struct nat_endpoint vip;
+
+	if (!r)
+		return -EFAULT;
+	vip = r->ep[0];
+	return nat_from_replica(skb, cfg_l2_len, &vip);
+}
+
+/* replica_reply_ok - a hedge replica answers only a request hedged to it. */
+static __always_inline bool replica_reply_ok(const struct hedger_sb_slot *s, __u64 ctl, __u32 rslot)
+{
+	__u32 st = HEDGER_CTL_STATE(ctl);
+
+	return (st == HEDGER_ST_HEDGED || st == HEDGER_ST_COMPLETED_HEDGED) &&
+	       (s->hedge_slot == rslot || s->hedge_slot == HEDGER_ANY_REPLICA);
+}
+
+/* mc_reply - memcached: a response is one or more datagrams (sequence
+ * numbers 0 .. count-1). Each sequence number passes once per request (a
+ * bitmap in the slot, set before the verdict so two copies of one datagram
+ * racing on two CPUs cannot both pass); the first trusted datagram completes
+ * the request, so the hedge stays home once the answer is coming. */
+static __always_inline int mc_reply(struct __sk_buff *skb, const struct hedger_pkt *p,
+				    struct hedger_sb_slot *s, __u64 ctl, __u32 idx, __u32 rslot,
+				    bool nat, bool trusted, __u32 seq, __u32 dgrams, __u64 now)
+{
+	__u32 bit, old, i;
+
+	if (!s) {
+		count(HC_REPLY_DIFFERENT);
+		return TC_ACT_UNSPEC;
+	}
+	if (!ctl)
+		ctl = sb_load_ctl(s);
+	if (nat && !replica_reply_ok(s, ctl, rslot)) {
+		count(HC_REPLY_WRONG_REPLICA);
+		return TC_ACT_UNSPEC;
+	}
+	if (seq >= MC_MAX_SEQ || dgrams > MC_MAX_SEQ) {
+		count(HC_REPLY_SEQ_UNTRACKED);
+		return TC_ACT_UNSPEC;
+	}
+	if (!trusted || p->first_fragment) {
+		count(HC_REPLY_UNTRUSTED);
+		return TC_ACT_UNSPEC;
+	}
+	if (nat && reverse_nat(skb, idx)) {
+		count(HC_NAT_FAILED);
+		return TC_ACT_SHOT;
+	}
+	bit = 1u << seq;
+	old = __sync_fetch_and_or(&s->seq_seen, bit);
+	if (old & bit) {
+		count(HC_DUP_REPLIES_DROPPED);
+		return TC_ACT_SHOT;
+	}
+	if (nat)
+		count(HC_REPLIES_REVERSE_NAT);
+#pragma clang loop unroll(full)
+	for (i = 0; i < 2; i++) {
+		__u32 st = HEDGER_CTL_STATE(ctl), gen = HEDGER_CTL_GEN(ctl), want;
+
+		if (!sb_open(st))
+			break;
+		want = st == HEDGER_ST_HEDGED ? HEDGER_ST_COMPLETED_HEDGED : HEDGER_ST_COMPLETED;
+		if (sb_cas(s, ctl, HEDGER_CTL(gen, want, 0))) {
+			count(HC_REPLIES);
+			record_latency(s, idx, now);
+			break;
+		}
+		ctl = sb_load_ctl(s);
+	}
+	return TC_ACT_UNSPEC;
+}
+
 SEC("tc")
 int hedger_reply_filter(struct __sk_buff *skb)
 {
+	struct hedger_sb_slot *s, *open = NULL, *done = NULL, *answered = NULL;
 	struct hedger_service_val *svc;
 	struct hedger_sb_key key = {};
-	struct hedger_sb_val *v;
-	struct hedger_hist *h;
+	__u64 now, open_ctl = 0, done_ctl = 0;
+	__u32 idx, rslot = 0, digest = 0, i, want, seq, dgrams;
+	bool nat = false, any = false, trusted;
 	struct hedger_pkt p;
-	__u32 old, idx, slot = 0;
-	__u64 now, lat;
-	bool nat = false;
+	struct sb_ref r;
 
-	if (parse_counted(skb, &p))
+	if (parse_counted(skb, &p, true))
 		return TC_ACT_UNSPEC;
 	svc = service_lookup(&p.key.saddr, p.key.sport, p.key.family);
 	if (svc) {
@@ -505,8 +631,13 @@ int hedger_reply_filter(struct __sk_buff *skb)
 		if (!ro)
 			return TC_ACT_UNSPEC;
 		idx = ro->service;
-		slot = ro->slot;
+		rslot = ro->slot;
 		nat = true;
+	}
+
+	if (!proto_reply(skb, &p, &seq, &dgrams)) {
+		count(HC_REPLY_NOT_REPLY);
+		return TC_ACT_UNSPEC;
 	}
 
 	/* The request's key is the reply's tuple reversed. */
@@ -518,56 +649,122 @@ int hedger_reply_filter(struct __sk_buff *skb)
 	key.id = p.key.id;
 	if (nat) {
 		/* A hedge replica answered: the request went to the VIP. */
-		struct hedger_replicas *r = bpf_map_lookup_elem(&replicas, &idx);
+		struct hedger_replicas *rp = bpf_map_lookup_elem(&replicas, &idx);
 
-		if (!r)
+		if (!rp)
 			return TC_ACT_UNSPEC;
-		__builtin_memcpy(key.daddr.a, r->ep[0].addr, sizeof(key.daddr.a));
-		key.dport = r->ep[0].port;
+		__builtin_memcpy(key.daddr.a, rp->ep[0].addr, sizeof(key.daddr.a));
+		key.dport = rp->ep[0].port;
 	}
-	v = bpf_map_lookup_elem(&scoreboard, &key);
-	if (!v) {
+	if (!sb_find(&key, &r)) {
 		count(HC_REPLY_UNKNOWN);
 		return TC_ACT_UNSPEC;
 	}
 	now = bpf_ktime_get_ns();
-	if (cfg_replicas)
-		/* The VIP answers the original; another slot answers the hedge. */
-		replica_seen(idx, slot, now - (slot && v->hedge_ns ? v->hedge_ns : v->send_ns));
-	old = v->state;
-	if (old == HEDGER_ST_COMPLETED ||
-	    __sync_val_compare_and_swap(&v->state, old, HEDGER_ST_COMPLETED) != old) {
+	trusted = hedger_reply_check(skb, &p, &digest);
+#pragma clang loop unroll(full)
+	for (i = 0; i < HEDGER_SB_WAYS; i++) {
+		__u64 c;
+		__u32 st;
+
+		s = &r.b->way[i];
+		if (s->tag != r.tag)
+			continue;
+		c = sb_load_ctl(s);
+		st = HEDGER_CTL_STATE(c);
+		if (st == HEDGER_ST_FREE || st == HEDGER_ST_CLAIMING || sb_stale(s, now))
+			continue;
+		any = true;
+		if (st == HEDGER_ST_AMBIGUOUS) {
+			count(HC_REPLY_AMBIGUOUS);
+			return TC_ACT_UNSPEC;
+		}
+		if (sb_open(st)) {
+			open = s;
+			open_ctl = c;
+		} else {
+			answered = s;
+			if (HEDGER_CTL_DIGEST(c) == digest) {
+				done = s;
+				done_ctl = c;
+			}
+		}
+	}
+	if (!any) {
+		count(HC_REPLY_UNKNOWN);
+		return TC_ACT_UNSPEC;
+	}
+	if (cfg_proto == HEDGER_PROTO_MEMCACHED)
+		return mc_reply(skb, &p, open ? open : answered, open ? open_ctl : 0, idx, rslot,
+				nat, trusted, seq, dgrams, now);
+	if (cfg_replicas) {
+		/* Late replies count too: they show a slow replica is slow. */
+		struct hedger_sb_slot *q = open ? open : done;
+
+		if (q)
+			replica_seen(idx, rslot, now - (rslot && q->hedge_ns ? q->hedge_ns : q->send_ns));
+	}
+	/* Byte-identical to a reply already passed for this key: a duplicate,
+	 * unless an open request sent the same bytes (then the two replies
+	 * are interchangeable and this one answers it). Fragments always
+	 * pass: dropping one could break another datagram's reassembly. */
+	if (done && !p.first_fragment && !(open && open->req_digest == done->req_digest)) {
+		if (HEDGER_CTL_STATE(done_ctl) == HEDGER_ST_COMPLETED_HEDGED)
+			sb_cas(done, done_ctl, HEDGER_CTL(HEDGER_CTL_GEN(done_ctl),
+							   HEDGER_ST_COMPLETED, digest));
 		count(HC_DUP_REPLIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
+	if (!open) {
+		count(HC_REPLY_DIFFERENT);
+		return TC_ACT_UNSPEC;
+	}
+	if (nat && !replica_reply_ok(open, open_ctl, rslot)) {
+		count(HC_REPLY_WRONG_REPLICA);
+		return TC_ACT_UNSPEC;
+	}
+	if (p.first_fragment) {
+		/* The checksum covers fragments not seen here: it cannot be
+		 * checked. Completing only stops a hedge, it never costs a
+		 * reply (a later different reply passes), so it completes. */
+		count(HC_REPLY_FRAGMENT);
+	} else if (!trusted) {
+		count(HC_REPLY_UNTRUSTED);
+		return TC_ACT_UNSPEC;
+	}
 	if (nat) {
-		struct hedger_replicas *r = bpf_map_lookup_elem(&replicas, &idx);
-		struct nat_endpoint vip;
-
-		if (!r)
-			return TC_ACT_SHOT;
-		vip = r->ep[0];
-		if (nat_from_replica(skb, cfg_l2_len, &vip)) {
+		if (p.first_fragment || reverse_nat(skb, idx)) {
 			count(HC_NAT_FAILED);
-			return TC_ACT_SHOT;
+			return p.first_fragment ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 		}
 		count(HC_REPLIES_REVERSE_NAT);
 	}
-	count(HC_REPLIES);
-	lat = now - v->send_ns;
-	h = bpf_map_lookup_elem(&latency_hist, &idx);
-	if (h) {
-		__u32 s = log2_slot(lat / 1000);
+	/* Complete. The rescuer may move PENDING to HEDGED meanwhile: then
+	 * try again from HEDGED; only a reply that finds the request already
+	 * answered is a duplicate, and only when byte-identical. */
+#pragma clang loop unroll(full)
+	for (i = 0; i < 2; i++) {
+		__u32 st = HEDGER_CTL_STATE(open_ctl), gen = HEDGER_CTL_GEN(open_ctl);
 
-		if (s < HEDGER_HIST_SLOTS)
-			h->slot[s] += 1;
+		want = st == HEDGER_ST_HEDGED ? HEDGER_ST_COMPLETED_HEDGED : HEDGER_ST_COMPLETED;
+		if (sb_cas(open, open_ctl, HEDGER_CTL(gen, want, digest))) {
+			count(HC_REPLIES);
+			record_latency(open, idx, now);
+			return TC_ACT_UNSPEC;
+		}
+		open_ctl = sb_load_ctl(open);
+		if (HEDGER_CTL_GEN(open_ctl) != gen)
+			break;	/* reused by a newer request meanwhile */
+		if (!sb_open(HEDGER_CTL_STATE(open_ctl))) {
+			if (HEDGER_CTL_DIGEST(open_ctl) == digest && !p.first_fragment &&
+			    HEDGER_CTL_STATE(open_ctl) != HEDGER_ST_AMBIGUOUS) {
+				count(HC_DUP_REPLIES_DROPPED);
+				return TC_ACT_SHOT;
+			}
+			break;
+		}
 	}
-	if (cfg_adaptive) {
-		struct lathist_svc *ls = bpf_map_lookup_elem(&policy, &idx);
-
-		if (ls)
-			lathist_record(&ls->hist, lat);
-	}
+	count(HC_REPLY_DIFFERENT);
 	return TC_ACT_UNSPEC;
 }
 

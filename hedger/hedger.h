@@ -8,12 +8,18 @@
 #include "nat.h"	/* hedger/policy: struct nat_endpoint */
 
 /* skb->mark values the hedger gives its own packets. A dummy only exists to
- * put an HTB class into debt and must never leave the host; a hedge is the
- * real copy and must never be cloned again (loop guard). */
+ * put an HTB class into debt and must never leave the host. A clone in the
+ * delay line, and the hedge it becomes, carry HEDGER_MARK_HEDGE_KIND in the top
+ * byte and the low 24 bits of its scoreboard slot's generation below: the
+ * rescuer sends it only while that slot still holds the same request, and the
+ * splitter never clones it again (loop guard). */
 #define HEDGER_MARK_DUMMY 0x6b68d001u
-#define HEDGER_MARK_HEDGE 0x6b68d002u
+#define HEDGER_MARK_HEDGE_KIND 0x6cu
+#define HEDGER_MARK_GEN_MASK 0x00ffffffu
+#define HEDGER_MARK_HEDGE(gen) ((HEDGER_MARK_HEDGE_KIND << 24) | ((gen) & HEDGER_MARK_GEN_MASK))
+#define HEDGER_MARK_IS_HEDGE(mark) (((mark) >> 24) == HEDGER_MARK_HEDGE_KIND)
 /* A tied copy (--tied K) on its way through the line's b end to the
- * rescuer, which sends it out with redirect_neigh (marked HEDGE then). */
+ * rescuer, which sends it out with redirect_neigh (marked as a hedge then). */
 #define HEDGER_MARK_TIED 0x6b68d003u
 
 #define HEDGER_MAX_SERVICES 64
@@ -31,11 +37,11 @@ enum hedger_backend {
 	HEDGER_BACKEND_COUNT,
 };
 
-/* Scoreboard states of one request. */
-enum hedger_state {
-	HEDGER_ST_PENDING = 1,		/* original sent, clone parked in the delay line */
-	HEDGER_ST_HEDGED = 2,		/* the clone left as the hedge */
-	HEDGER_ST_COMPLETED = 3,	/* first reply arrived; later replies are duplicates */
+/* Protocol profiles (--proto): what a request and a reply are. */
+enum hedger_proto {
+	HEDGER_PROTO_ID = 0,		/* any datagram; the id window says which request */
+	HEDGER_PROTO_DNS = 1,		/* queries and answers, 16-bit transaction id */
+	HEDGER_PROTO_MEMCACHED = 2,	/* UDP frame header; only reads are hedged */
 };
 
 /* Per-CPU counters (map "counters"), indexed by enum hedger_counter. */
@@ -45,6 +51,8 @@ enum hedger_state {
 struct hedger_addr {
 	__u8 a[16];
 };
+
+#include "scoreboard.h"
 
 /* Services map key: one address:port a request may go to. */
 struct hedger_service_key {
@@ -86,29 +94,6 @@ struct hedger_replicas {
 struct hedger_replica_of {
 	__u32 service;
 	__u32 slot;
-};
-
-/* Scoreboard key: the request's 5-tuple (as the client sent it) and its id. */
-struct hedger_sb_key {
-	struct hedger_addr saddr;
-	struct hedger_addr daddr;
-	__u16 sport;		/* network byte order */
-	__u16 dport;		/* network byte order */
-	__u8 family;
-	__u8 pad[3];
-	__u64 id;
-};
-
-struct hedger_sb_val {
-	__u32 state;		/* enum hedger_state */
-	__u32 service;		/* service index */
-	__u64 send_ns;		/* bpf_ktime_get_ns() when the original left */
-	__u64 release_ns;	/* when the clone is due out of the delay line */
-	__u64 hedge_ns;		/* when the clone left as the hedge (0: not yet) */
-	__u32 orig_priority;	/* the original's skb->priority, restored on the hedge */
-	__u32 htb_class;	/* htb: class minor used, 0 for other backends */
-	__u32 hedge_slot;	/* replica slot the hedge went to (0: the VIP) */
-	__u32 pad;
 };
 
 /* Per-service latency histogram (per-CPU array indexed by service index). */

@@ -65,9 +65,35 @@ int hook_tc_remove_stale(int ifindex, bool ingress, bool destroy_hook)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HOOK_TC_HANDLE, .priority = HOOK_TC_PRIORITY);
 	int err = bpf_tc_detach(&hook, &opts);
 
-	if (destroy_hook) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-	}
+	if (destroy_hook)
+		hook_tc_destroy(ifindex);
+	if (!err)
+		return 1;
 	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+bool hook_tc_present(int ifindex, bool ingress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HOOK_TC_HANDLE, .priority = HOOK_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
+int hook_tc_prepare(int ifindex, bool *created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	*created = !err;
+	return err == -EEXIST ? 0 : err;
+}
+
+void hook_tc_destroy(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
 }

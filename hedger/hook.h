@@ -20,6 +20,14 @@ struct hook_att {
 
 int hook_attach(struct hook_att *h, enum hook_kind kind, int prog_fd, int ifindex, bool ingress);
 void hook_detach(struct hook_att *h);
-/* hook_tc_remove_stale - remove a fallback filter left by a killed instance;
- * also the clsact qdisc when @destroy_hook. 0 if there was nothing. */
+/* hook_tc_remove_stale - remove the fallback filter (by the hedger's own
+ * handle and priority) from @ifindex; also the clsact qdisc when
+ * @destroy_hook. 1 if a filter was removed, 0 if there was none, or -errno. */
 int hook_tc_remove_stale(int ifindex, bool ingress, bool destroy_hook);
+/* hook_tc_present - a filter with the hedger's handle/priority is there. */
+bool hook_tc_present(int ifindex, bool ingress);
+/* hook_tc_prepare - make sure @ifindex has a clsact qdisc; *@created tells
+ * whether this call made it (then it is ours to remove). 0 or -errno. */
+int hook_tc_prepare(int ifindex, bool *created);
+/* hook_tc_destroy - remove the clsact qdisc of @ifindex with its filters. */
+void hook_tc_destroy(int ifindex);

@@ -53,6 +53,7 @@ int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, s
 		goto fail;
 	}
 	err = line_qdisc(nl, cfg, l->a_ifindex);
+	l->qdisc_failed = err != 0;
 	if (!err)
 		err = nl_link_set_up(nl, l->b_ifindex);
 	if (!err)

@@ -6,6 +6,7 @@
  *   recirc - no qdisc (clones go straight to b's ingress)
  * Deleting the a end deletes the pair and its qdiscs. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
 
@@ -15,6 +16,8 @@ struct line {
 	char a[IFNAMSIZ], b[IFNAMSIZ];
 	int a_ifindex, b_ifindex;
 	int created;
+	bool qdisc_failed;	/* line_create failed at the backend's qdisc: the
+				 * kernel lacks it (the veth pair itself worked) */
 };
 
 struct line_cfg {

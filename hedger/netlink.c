@@ -56,25 +56,34 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* nl_talk - send @nlh with NLM_F_ACK and wait for the kernel's answer. */
+/* nl_talk - send @nlh with NLM_F_ACK and wait for the kernel's answer. A
+ * signal never turns a request the kernel carried out into an error: an
+ * interrupted send is retried (nothing was sent), an interrupted receive
+ * goes on waiting for the answer. */
 static int nl_talk(struct nl_handle *nl, struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsgerr *e;
 	struct nlmsghdr *r;
-	ssize_t n;
+	ssize_t got;
+	int n;
 
 	nl->err_msg[0] = '\0';
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0)
+	while (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		if (errno != EINTR)
 			return -errno;
+	for (;;) {
+		got = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		n = (int)got;	/* at most sizeof(buf) */
 		r = (struct nlmsghdr *)buf;
-		for (; mnl_nlmsg_ok(r, (int)n); r = mnl_nlmsg_next(r, (int *)&n)) {
+		for (; mnl_nlmsg_ok(r, n); r = mnl_nlmsg_next(r, &n)) {
 			if (r->nlmsg_seq != nlh->nlmsg_seq || r->nlmsg_type != NLMSG_ERROR)
 				continue;
 			e = mnl_nlmsg_get_payload(r);

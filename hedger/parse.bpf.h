@@ -1,16 +1,44 @@
 /* parse.bpf.h: find (5-tuple, request id) in a UDP datagram at TC.
  * Uses bpf_skb_load_bytes so non-linear skbs and variable IPv4 header
- * lengths need no verifier gymnastics. Included by hedger.bpf.c only. */
+ * lengths need no verifier gymnastics. IPv6 extension headers that only
+ * carry options (hop-by-hop, routing, destination) are walked; a first
+ * fragment (IPv4 MF with offset 0, IPv6 fragment header with offset 0) is
+ * parsed when the caller allows it: the UDP header and the id are in it.
+ * Include after vmlinux.h, bpf_helpers.h and bpf_endian.h (as every BPF
+ * header here). */
 #pragma once
+
+#include "maps.bpf.h"
 
 #define ETH_P_IP_BE   0x0008	/* htons(0x0800) */
 #define ETH_P_IPV6_BE 0xDD86	/* htons(0x86DD) */
 #define IPPROTO_UDP_NUM 17
 #define IP_MF_OFFSET_MASK 0xFF3F	/* htons(0x3FFF): MF bit + fragment offset */
 
+#define HEDGER_IPV6_EXT_MAX 4	/* option headers walked before giving up */
+
 struct hedger_pkt {
 	struct hedger_sb_key key;	/* as seen on the wire (src -> dst) */
 	__u32 ip_end;			/* l2 + IP total length: bytes a real packet has */
+	__u32 l4_off;			/* UDP header */
+	__u32 payload_off;		/* UDP payload */
+	__u32 payload_len;		/* UDP payload bytes in this skb */
+	__u32 l4_len;			/* UDP length field: header + the whole payload */
+	__u16 udp_check;		/* UDP checksum field as on the wire */
+	__u8 first_fragment;		/* 1: a first fragment; the payload is incomplete */
+	__u8 pad;
+};
+
+struct ipv6_opt_hdr_min {
+	__u8 nexthdr;
+	__u8 hdrlen;			/* 8-byte units, not counting the first 8 */
+};
+
+struct ipv6_frag_hdr_min {
+	__u8 nexthdr;
+	__u8 reserved;
+	__u16 frag_off;			/* offset << 3 | M, network order */
+	__u32 identification;
 };
 
 struct ipv4_hdr_min {
@@ -42,18 +70,62 @@ struct udp_hdr_min {
 	__u16 check;
 };
 
-static __always_inline bool ipv6_is_exthdr(__u8 nh)
+static __always_inline bool ipv6_is_opt_hdr(__u8 nh)
 {
-	/* hop-by-hop, routing, fragment, ESP, AH, destination options, mobility,
-	 * HIP, shim6, experimental: all push UDP behind another header. */
-	return nh == 0 || nh == 43 || nh == 44 || nh == 50 || nh == 51 || nh == 60 ||
-	       nh == 135 || nh == 139 || nh == 140 || nh == 253 || nh == 254;
+	return nh == 0 || nh == 43 || nh == 60;	/* hop-by-hop, routing, destination */
+}
+
+/* ipv6_udp_offset - walk option headers and at most one fragment header
+ * behind the fixed header at @off. 0 with *l4_off and *first_frag set, or
+ * the counter naming why the packet is skipped. */
+static __always_inline int ipv6_udp_offset(struct __sk_buff *skb, __u32 off, __u8 nexthdr,
+					   bool allow_first_frag, __u32 *l4_off, __u8 *first_frag)
+{
+	__u32 i;
+
+	off += 40;
+#pragma clang loop unroll(full)
+	for (i = 0; i < HEDGER_IPV6_EXT_MAX; i++) {
+		if (nexthdr == IPPROTO_UDP_NUM) {
+			*l4_off = off;
+			return 0;
+		}
+		if (ipv6_is_opt_hdr(nexthdr)) {
+			struct ipv6_opt_hdr_min h;
+
+			if (bpf_skb_load_bytes(skb, off, &h, sizeof(h)))
+				return HC_SKIP_NOT_IP;
+			nexthdr = h.nexthdr;
+			off += ((__u32)h.hdrlen + 1) * 8;
+		} else if (nexthdr == 44) {
+			struct ipv6_frag_hdr_min f;
+
+			if (bpf_skb_load_bytes(skb, off, &f, sizeof(f)))
+				return HC_SKIP_NOT_IP;
+			/* Offset 0 with M set: the first fragment. */
+			if ((f.frag_off & bpf_htons(0xfff8)) || !allow_first_frag)
+				return HC_SKIP_FRAGMENT;
+			*first_frag = 1;
+			nexthdr = f.nexthdr;
+			off += 8;
+		} else if (nexthdr == 6 || nexthdr == 1 || nexthdr == 58) {
+			return HC_SKIP_NOT_UDP;
+		} else {
+			return HC_SKIP_IPV6_EXTHDR;	/* ESP, AH, mobility, unknown */
+		}
+	}
+	if (nexthdr == IPPROTO_UDP_NUM) {
+		*l4_off = off;
+		return 0;
+	}
+	return HC_SKIP_IPV6_EXTHDR;
 }
 
 /* hedger_parse - 0 and @p filled for a UDP datagram whose payload holds a
  * full id window; otherwise the hedger_counter naming why it was skipped. */
 static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt *p,
-					 __u32 l2_len, __u32 id_off, __u32 id_width, bool id_be)
+					 __u32 l2_len, __u32 id_off, __u32 id_width, bool id_be,
+					 bool allow_first_frag)
 {
 	struct udp_hdr_min udp;
 	__u32 l4_off, payload_len, udp_len;
@@ -71,8 +143,12 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 			return HC_SKIP_NOT_IP;
 		if (ip.protocol != IPPROTO_UDP_NUM)
 			return HC_SKIP_NOT_UDP;
-		if (ip.frag_off & IP_MF_OFFSET_MASK)
-			return HC_SKIP_FRAGMENT;
+		if (ip.frag_off & IP_MF_OFFSET_MASK) {
+			/* Only a first fragment (offset 0, MF) holds UDP. */
+			if (!allow_first_frag || (ip.frag_off & bpf_htons(0x1fff)))
+				return HC_SKIP_FRAGMENT;
+			p->first_fragment = 1;
+		}
 		__builtin_memcpy(p->key.saddr.a, &ip.saddr, 4);
 		__builtin_memcpy(p->key.daddr.a, &ip.daddr, 4);
 		p->key.family = 4;
@@ -83,13 +159,18 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 
 		if (bpf_skb_load_bytes(skb, l2_len, &ip6, sizeof(ip6)))
 			return HC_SKIP_NOT_IP;
-		if (ip6.nexthdr != IPPROTO_UDP_NUM)
-			return ipv6_is_exthdr(ip6.nexthdr) ? HC_SKIP_IPV6_EXTHDR : HC_SKIP_NOT_UDP;
+		int why;
+
+		if ((bpf_ntohl(ip6.ver_tc_flow) >> 28) != 6)
+			return HC_SKIP_NOT_IP;
+		why = ipv6_udp_offset(skb, l2_len, ip6.nexthdr, allow_first_frag, &l4_off,
+				      &p->first_fragment);
+		if (why)
+			return why;
 		__builtin_memcpy(p->key.saddr.a, ip6.saddr, 16);
 		__builtin_memcpy(p->key.daddr.a, ip6.daddr, 16);
 		p->key.family = 6;
 		p->ip_end = l2_len + 40 + bpf_ntohs(ip6.payload_len);
-		l4_off = l2_len + 40;
 	} else {
 		return HC_SKIP_NOT_IP;
 	}
@@ -107,6 +188,11 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 		payload_len = skb->len > l4_off + sizeof(udp) ? skb->len - l4_off - sizeof(udp) : 0;
 	if (payload_len < id_off + id_width)
 		return HC_SKIP_SHORT_PAYLOAD;
+	p->l4_off = l4_off;
+	p->payload_off = l4_off + sizeof(udp);
+	p->payload_len = payload_len;
+	p->l4_len = udp_len;
+	p->udp_check = udp.check;
 
 	l4_off += sizeof(udp) + id_off;
 	if (id_width == 2) {

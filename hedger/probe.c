@@ -1,7 +1,9 @@
 /* probe.c: detect hooks, helpers and delay-line backends. */
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -10,6 +12,7 @@
 
 #include "netlink.h"
 #include "probe.h"
+#include "state.h"
 
 static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
 {
@@ -39,19 +42,78 @@ static void why(struct probe_result *r, int b, const char *fmt, const char *arg)
 	snprintf(r->why[b], sizeof(r->why[b]), fmt, arg);
 }
 
+const char *probe_backend_need(int b)
+{
+	switch (b) {
+	case HEDGER_BACKEND_NETEM: return "kernel has no netem qdisc";
+	case HEDGER_BACKEND_EDT: return "kernel has no sch_fq qdisc";
+	case HEDGER_BACKEND_HTB: return "kernel has no HTB qdisc or refuses burst 1";
+	default: return "cannot create a veth pair";
+	}
+}
+
+void probe_pair_names(int pid, char *a, char *b)
+{
+	snprintf(a, IFNAMSIZ, PROBE_PAIR_PREFIX "%da", pid);
+	snprintf(b, IFNAMSIZ, PROBE_PAIR_PREFIX "%db", pid);
+}
+
+int probe_sweep_stale(struct nl_handle *nl)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int removed = 0;
+
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++) {
+		const char *n = i->if_name, *digits = n + sizeof(PROBE_PAIR_PREFIX) - 1;
+		size_t nd;
+		int pid;
+
+		if (strncmp(n, PROBE_PAIR_PREFIX, sizeof(PROBE_PAIR_PREFIX) - 1))
+			continue;
+		nd = strspn(digits, "0123456789");
+		if (!nd || nd > 9 || strcmp(digits + nd, "a"))
+			continue;
+		pid = atoi(digits);
+		/* A running probe's pair is its own business. */
+		if (pid == getpid() || state_pid_is_hedger(pid))
+			continue;
+		if (!nl_link_delete(nl, (int)i->if_index))
+			removed++;
+	}
+	if_freenameindex(ifs);
+	return removed;
+}
+
+/* block_exit_signals - hold the signals that would end the process while a
+ * throw-away pair exists; they are delivered once it is gone. */
+static void block_exit_signals(sigset_t *old)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				    SIGALRM, SIGPIPE };
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
 /* try_line - create the throw-away veth pair, add the qdisc @b needs on
  * its first end, delete the pair; 0 or -errno of the first failure. */
 static int try_line(struct nl_handle *nl, int b, bool *veth_failed)
 {
 	char a_name[IFNAMSIZ], b_name[IFNAMSIZ];
+	sigset_t old;
 	int ifa, err;
 
-	snprintf(a_name, sizeof(a_name), "khp%da", (int)getpid() % 1000000);
-	snprintf(b_name, sizeof(b_name), "khp%db", (int)getpid() % 1000000);
+	probe_pair_names((int)getpid(), a_name, b_name);
+	block_exit_signals(&old);
 	err = nl_veth_create(nl, a_name, b_name, 1000);
 	if (err) {
 		*veth_failed = true;
-		return err;
+		goto out;
 	}
 	ifa = (int)if_nametoindex(a_name);
 	switch (b) {
@@ -70,6 +132,8 @@ static int try_line(struct nl_handle *nl, int b, bool *veth_failed)
 		err = 0;
 	}
 	nl_link_delete(nl, ifa);
+out:
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return err;
 }
 
@@ -77,25 +141,24 @@ static int try_line(struct nl_handle *nl, int b, bool *veth_failed)
  * (on stock kernels the qdisc modules load on first use). */
 static void probe_qdiscs(struct probe_result *r)
 {
-	static const char *const need[] = {
-		[HEDGER_BACKEND_NETEM] = "kernel has no netem qdisc (%s)",
-		[HEDGER_BACKEND_EDT] = "kernel has no sch_fq qdisc (%s)",
-		[HEDGER_BACKEND_HTB] = "kernel has no HTB qdisc or refuses burst 1 (%s)",
-		[HEDGER_BACKEND_RECIRC] = "cannot create a veth pair (%s)",
-	};
 	bool veth_failed = false;
 	struct nl_handle nl;
 	int open_err, err, b;
 
 	open_err = nl_open(&nl);
+	if (!open_err)
+		probe_sweep_stale(&nl);
 	for (b = HEDGER_BACKEND_NETEM; b <= HEDGER_BACKEND_RECIRC; b++) {
 		if (!r->backend_ok[b])
 			continue;
 		veth_failed = false;
 		err = open_err ? open_err : try_line(&nl, b, &veth_failed);
-		if (err)
-			why(r, b, open_err || veth_failed ? need[HEDGER_BACKEND_RECIRC] : need[b],
-			    strerror(-err));
+		if (err) {
+			r->backend_ok[b] = false;
+			snprintf(r->why[b], sizeof(r->why[b]), "%s (%s)",
+				 probe_backend_need(open_err || veth_failed ? HEDGER_BACKEND_RECIRC : b),
+				 strerror(-err));
+		}
 	}
 	nl_close(&nl);
 }

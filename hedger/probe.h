@@ -20,10 +20,24 @@ struct probe_result {
 	char tcx_why[160];
 };
 
+/* The throw-away veth pair of a probe: khp<pid>a/b. */
+#define PROBE_PAIR_PREFIX "khp"
+
+struct nl_handle;
+
 /* probe_run - fill @r. Backends that need a qdisc are tried for real on a
- * throw-away veth pair (named khp<pid>a/b), deleted before returning.
- * With @backends false only the hooks and helpers are probed. */
+ * throw-away veth pair (khp<pid>a/b), deleted before returning (exit
+ * signals wait until it is gone); pairs that killed probes left are
+ * removed first. With @backends false only the hooks and helpers are
+ * probed (no veth). */
 int probe_run(struct probe_result *r, bool backends);
+/* probe_backend_need - what backend @b needs from the kernel, for errors. */
+const char *probe_backend_need(int b);
+/* probe_pair_names - the throw-away pair's names for @pid. */
+void probe_pair_names(int pid, char *a, char *b);
+/* probe_sweep_stale - delete khp<pid>a/b pairs whose pid is no running
+ * hedger; the number deleted or -errno. */
+int probe_sweep_stale(struct nl_handle *nl);
 /* probe_backend_auto - the preferred available backend: edt, then htb,
  * then recirc (netem only when asked for); -ENOENT if none. */
 int probe_backend_auto(const struct probe_result *r);

@@ -139,14 +139,14 @@ int state_remove(int ifindex)
 	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
-bool state_pid_alive(const struct hedger_state_file *s)
+bool state_pid_is_hedger(int pid)
 {
 	char path[64], comm[32] = "";
 	FILE *f;
 
-	if (s->pid <= 0 || (kill(s->pid, 0) && errno == ESRCH))
+	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", s->pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return false;
@@ -154,4 +154,9 @@ bool state_pid_alive(const struct hedger_state_file *s)
 		comm[0] = '\0';
 	fclose(f);
 	return !strncmp(comm, "hedger", 6);
+}
+
+bool state_pid_alive(const struct hedger_state_file *s)
+{
+	return state_pid_is_hedger(s->pid);
 }

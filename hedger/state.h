@@ -23,7 +23,7 @@ struct hedger_state_file {
 	char line_b[IFNAMSIZ];
 	uint64_t delay_ns;
 	uint32_t map_counters, map_scoreboard, map_hist, map_services;
-	uint32_t map_policy, map_budget, map_replicas;	/* issue 6 maps */
+	uint32_t map_policy, map_budget, map_replicas;	/* 0 in older state files */
 	int adaptive, budget;		/* features on */
 	uint32_t prog_ids[3];		/* splitter, reply filter, rescuer */
 };
@@ -36,5 +36,7 @@ int state_read(int ifindex, struct hedger_state_file *s);
 int state_remove(int ifindex);
 /* state_pid_alive - the recorded process still runs and is a hedger. */
 bool state_pid_alive(const struct hedger_state_file *s);
+/* state_pid_is_hedger - @pid runs and is a hedger (by /proc/PID/comm). */
+bool state_pid_is_hedger(int pid);
 /* state_line_names - "khd<ifindex>a"/"b": the veth pair name for @ifindex. */
 void state_line_names(int ifindex, char *a, char *b);

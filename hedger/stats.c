@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "budget.h"
+#include "cli.h"
 #include "commands.h"
 #include "lathist_print.h"
 #include "log.h"
@@ -18,34 +19,13 @@
 #include "state.h"
 #include "timeutil.h"
 
-static const char *const counter_names[HC_COUNT] = {
-	[HC_REQUESTS] = "requests",
-	[HC_CLONES] = "clones",
-	[HC_CLONE_FAILED] = "clone_failed",
-	[HC_NO_CLASS] = "htb_no_free_class",
-	[HC_RETRANSMITS] = "retransmits_not_cloned",
-	[HC_HEDGE_LOOPED] = "hedges_passed_loop_guard",
-	[HC_HEDGES_SENT] = "hedges_sent",
-	[HC_CLONE_DROPPED_REPLY_WON] = "clones_dropped_reply_won",
-	[HC_CLONE_ORPHANED] = "clones_orphaned",
-	[HC_DUMMIES_DROPPED] = "htb_dummies_dropped",
-	[HC_RECIRC_ROUNDS] = "recirc_rounds",
-	[HC_REPLIES] = "replies",
-	[HC_DUP_REPLIES_DROPPED] = "duplicate_replies_dropped",
-	[HC_REPLY_UNKNOWN] = "replies_unknown_request",
-	[HC_SB_INSERT_FAILED] = "scoreboard_insert_failed",
-	[HC_SKIP_NOT_IP] = "skipped_not_ip",
-	[HC_SKIP_NOT_UDP] = "skipped_not_udp",
-	[HC_SKIP_FRAGMENT] = "skipped_fragment",
-	[HC_SKIP_IPV6_EXTHDR] = "skipped_ipv6_exthdr",
-	[HC_SKIP_SHORT_PAYLOAD] = "skipped_short_payload",
-	[HC_BUDGET_DENIED] = "hedges_denied_budget",
-	[HC_HEDGES_TO_REPLICA] = "hedges_to_other_replica",
-	[HC_NAT_FAILED] = "nat_failed",
-	[HC_REPLIES_REVERSE_NAT] = "replies_reverse_nat",
-	[HC_ADAPTIVE_ARM_FAILED] = "adaptive_timer_failed",
-	[HC_TIED_COPIES] = "tied_copies",
-};
+/* Names and help texts from the one counter list (counters.h). */
+#define COUNTER_NAME(e, name, help) [HC_##e] = name,
+#define COUNTER_HELP(e, name, help) [HC_##e] = help,
+static const char *const counter_names[HC_COUNT] = { HEDGER_COUNTERS(COUNTER_NAME) };
+static const char *const counter_help[HC_COUNT] = { HEDGER_COUNTERS(COUNTER_HELP) };
+#undef COUNTER_NAME
+#undef COUNTER_HELP
 
 const char *stats_counter_name(int i)
 {
@@ -105,8 +85,7 @@ void stats_print_line(FILE *f, const uint64_t c[HC_COUNT])
 	fflush(f);
 }
 
-/* hist_sum - the per-CPU log2 histogram of service @idx, summed. */
-static int hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
+int stats_hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct hedger_hist *vals;
@@ -133,7 +112,7 @@ int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
 	uint64_t sum[HEDGER_HIST_SLOTS], max = 0;
 	int last = -1, err;
 
-	err = hist_sum(hist_fd, idx, sum);
+	err = stats_hist_sum(hist_fd, idx, sum);
 	if (err)
 		return err;
 	for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
@@ -187,13 +166,26 @@ static int stats_maps_open(struct stats_maps *m, const struct hedger_state_file 
 	return 0;
 }
 
+/* ep_text - "198.18.0.2:9999" or "[2001:2::2]:9999" (lib's formatter). */
 static void ep_text(const struct nat_endpoint *ep, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN] = "?";
+	struct sockaddr_storage ss;
 
-	inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, ep->addr, addr, sizeof(addr));
-	snprintf(buf, len, "%s%s%s:%u", ep->family == 6 ? "[" : "", addr,
-		 ep->family == 6 ? "]" : "", ntohs(ep->port));
+	memset(&ss, 0, sizeof(ss));
+	if (ep->family == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, ep->addr, 16);
+		s6->sin6_port = ep->port;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, ep->addr, 4);
+		s4->sin_port = ep->port;
+	}
+	format_endpoint((struct sockaddr *)&ss, buf, len);
 }
 
 /* One service: its key, index and optional policy state. */
@@ -278,84 +270,251 @@ static void print_service_text(FILE *f, const struct stats_maps *m, const struct
 	}
 }
 
-static void print_service_prom(FILE *f, const struct stats_maps *m, const struct svc_view *v)
+/* svc_all - every service of the instance into @v (at most @max). */
+static int svc_all(const struct stats_maps *m, const struct hedger_state_file *st,
+		   struct svc_view *v, int max)
 {
-	uint64_t sum[HEDGER_HIST_SLOTS], cum = 0;
-	const char *sv = v->name;
+	struct hedger_service_key prev;
+	bool first = true;
+	int n = 0;
 
-	if (!hist_sum(m->hist, v->index, sum)) {
+	while (n < max && !svc_next(m, st, &prev, &first, &v[n]))
+		n++;
+	return n;
+}
+
+/* hist_mid_sum_s - the sum of the latencies in @sum, each taken at its
+ * bucket's middle (the kernel keeps counts per bucket, not the sum). */
+static double hist_mid_sum_s(const uint64_t sum[HEDGER_HIST_SLOTS])
+{
+	double t = 0;
+
+	for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
+		t += (double)sum[s] * (s ? 1.5 * (double)(1ULL << s) : 1.0) / 1e6;
+	return t;
+}
+
+static void prom_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
+		       const uint64_t c[HC_COUNT], const struct svc_view *v, int n)
+{
+	bool any_pol = false, any_bud = false, any_rep = false;
+	char name[128], rep[64];
+
+	for (int i = 0; i < HC_COUNT; i++) {
+		snprintf(name, sizeof(name), "hedger_%s_total", counter_names[i]);
+		prom_family(f, name, "counter", counter_help[i]);
+		fprintf(f, "%s{dev=\"%s\"} %llu\n", name, st->dev, (unsigned long long)c[i]);
+	}
+	prom_family(f, "hedger_latency_seconds", "histogram",
+		    "first-reply latency per service since attach (log2 buckets; _sum estimated from bucket middles)");
+	for (int i = 0; i < n; i++) {
+		uint64_t sum[HEDGER_HIST_SLOTS], cum = 0;
+
+		any_pol |= v[i].has_policy;
+		any_bud |= v[i].has_budget;
+		any_rep |= v[i].has_replicas;
+		if (stats_hist_sum(m->hist, v[i].index, sum))
+			continue;
 		for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
 			cum += sum[s];
 			/* slot s holds [2^s, 2^(s+1)) us: le = its upper edge */
-			fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n", sv,
-				(double)(1ULL << (s + 1)) / 1e6, (unsigned long long)cum);
+			fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n",
+				v[i].name, (double)(1ULL << (s + 1)) / 1e6, (unsigned long long)cum);
 		}
-		fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n", sv,
+		fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n",
+			v[i].name, (unsigned long long)cum);
+		fprintf(f, "hedger_latency_seconds_sum{service=\"%s\"} %.9f\n", v[i].name,
+			hist_mid_sum_s(sum));
+		fprintf(f, "hedger_latency_seconds_count{service=\"%s\"} %llu\n", v[i].name,
 			(unsigned long long)cum);
-		fprintf(f, "hedger_latency_seconds_count{service=\"%s\"} %llu\n", sv,
-			(unsigned long long)cum);
 	}
-	if (v->has_policy) {
-		fprintf(f, "hedger_adaptive_delay_seconds{service=\"%s\"} %.9f\n", sv,
-			v->pol.st.delay_ns / 1e9);
-		fprintf(f, "hedger_adaptive_percentile_seconds{service=\"%s\"} %.9f\n", sv,
-			v->pol.st.pct_ns / 1e9);
-		fprintf(f, "hedger_adaptive_recomputes_total{service=\"%s\"} %llu\n", sv,
-			(unsigned long long)v->pol.st.recomputes);
+	if (any_pol) {
+		prom_family(f, "hedger_adaptive_delay_seconds", "gauge",
+			    "current adaptive hedge delay per service");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_policy)
+				fprintf(f, "hedger_adaptive_delay_seconds{service=\"%s\"} %.9f\n",
+					v[i].name, v[i].pol.st.delay_ns / 1e9);
+		prom_family(f, "hedger_adaptive_percentile_seconds", "gauge",
+			    "last target percentile of recent latency, before clamping");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_policy)
+				fprintf(f, "hedger_adaptive_percentile_seconds{service=\"%s\"} %.9f\n",
+					v[i].name, v[i].pol.st.pct_ns / 1e9);
+		prom_family(f, "hedger_adaptive_recomputes_total", "counter",
+			    "adaptive delay recomputations run in the kernel");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_policy)
+				fprintf(f, "hedger_adaptive_recomputes_total{service=\"%s\"} %llu\n",
+					v[i].name, (unsigned long long)v[i].pol.st.recomputes);
 	}
-	if (v->has_budget) {
-		fprintf(f, "hedger_budget_credits{service=\"%s\"} %.3f\n", sv,
-			(double)v->bud.credits / BUDGET_UNIT);
-		fprintf(f, "hedger_budget_granted_total{service=\"%s\"} %llu\n", sv,
-			(unsigned long long)v->bud.granted);
-		fprintf(f, "hedger_budget_denied_total{service=\"%s\"} %llu\n", sv,
-			(unsigned long long)v->bud.denied);
+	if (any_bud) {
+		prom_family(f, "hedger_budget_credits", "gauge",
+			    "hedges the budget allows right now");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_budget)
+				fprintf(f, "hedger_budget_credits{service=\"%s\"} %.3f\n", v[i].name,
+					(double)v[i].bud.credits / BUDGET_UNIT);
+		prom_family(f, "hedger_budget_granted_total", "counter", "hedges the budget allowed");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_budget)
+				fprintf(f, "hedger_budget_granted_total{service=\"%s\"} %llu\n", v[i].name,
+					(unsigned long long)v[i].bud.granted);
+		prom_family(f, "hedger_budget_denied_total", "counter",
+			    "hedges the budget refused (clone dropped)");
+		for (int i = 0; i < n; i++)
+			if (v[i].has_budget)
+				fprintf(f, "hedger_budget_denied_total{service=\"%s\"} %llu\n", v[i].name,
+					(unsigned long long)v[i].bud.denied);
 	}
-	for (uint32_t i = 0; v->has_replicas && i < v->rep.n && i < HEDGER_MAX_REPLICAS; i++) {
-		char name[64];
-
-		ep_text(&v->rep.ep[i], name, sizeof(name));
-		fprintf(f, "hedger_replica_latency_seconds{service=\"%s\",replica=\"%s\"} %.9f\n", sv,
-			name, v->rep.lat_ewma_ns[i] / 1e9);
-		fprintf(f, "hedger_replica_replies_total{service=\"%s\",replica=\"%s\"} %llu\n", sv,
-			name, (unsigned long long)v->rep.replies[i]);
-		fprintf(f, "hedger_replica_hedges_total{service=\"%s\",replica=\"%s\"} %llu\n", sv,
-			name, (unsigned long long)v->rep.hedges[i]);
-	}
+	if (!any_rep)
+		return;
+	prom_family(f, "hedger_replica_latency_seconds", "gauge",
+		    "recent reply latency of each replica (EWMA 1/8)");
+	for (int i = 0; i < n; i++)
+		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
+			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
+			fprintf(f, "hedger_replica_latency_seconds{service=\"%s\",replica=\"%s\"} %.9f\n",
+				v[i].name, rep, v[i].rep.lat_ewma_ns[r] / 1e9);
+		}
+	prom_family(f, "hedger_replica_replies_total", "counter",
+		    "replies seen from each replica (also late ones)");
+	for (int i = 0; i < n; i++)
+		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
+			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
+			fprintf(f, "hedger_replica_replies_total{service=\"%s\",replica=\"%s\"} %llu\n",
+				v[i].name, rep, (unsigned long long)v[i].rep.replies[r]);
+		}
+	prom_family(f, "hedger_replica_hedges_total", "counter", "hedges sent to each replica");
+	for (int i = 0; i < n; i++)
+		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
+			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
+			fprintf(f, "hedger_replica_hedges_total{service=\"%s\",replica=\"%s\"} %llu\n",
+				v[i].name, rep, (unsigned long long)v[i].rep.hedges[r]);
+		}
 }
 
-/* stats_snapshot - everything once, as text or Prometheus exposition format. */
-static int stats_snapshot(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
-			  bool prom)
+/* print_json - one JSON object on one line (JSON Lines under --watch).
+ * Every string written is a counter name, an interface name or an
+ * address:port: none needs escaping beyond what json_str does. */
+static void json_str(FILE *f, const char *s)
 {
-	struct hedger_service_key prev;
-	struct svc_view v;
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_json_service(FILE *f, const struct stats_maps *m, const struct svc_view *v)
+{
+	uint64_t sum[HEDGER_HIST_SLOTS], total = 0;
+	char rep[64];
+	int last = -1;
+
+	fprintf(f, "{\"service\":");
+	json_str(f, v->name);
+	fprintf(f, ",\"index\":%u,\"latency_log2_us\":[", v->index);
+	if (!stats_hist_sum(m->hist, v->index, sum)) {
+		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
+			if (sum[s])
+				last = s;
+		for (int s = 0; s <= last; s++) {
+			total += sum[s];
+			fprintf(f, "%s{\"from_us\":%llu,\"to_us\":%llu,\"count\":%llu}", s ? "," : "",
+				s ? 1ULL << s : 0ULL, 1ULL << (s + 1), (unsigned long long)sum[s]);
+		}
+	}
+	fprintf(f, "],\"latency_count\":%llu", (unsigned long long)total);
+	if (v->has_policy)
+		fprintf(f, ",\"adaptive\":{\"delay_ns\":%llu,\"percentile_permille\":%u,"
+			"\"percentile_ns\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,\"samples\":%llu,"
+			"\"recomputes\":%llu}", (unsigned long long)v->pol.st.delay_ns,
+			v->pol.cfg.p_permille, (unsigned long long)v->pol.st.pct_ns,
+			(unsigned long long)v->pol.cfg.min_ns, (unsigned long long)v->pol.cfg.max_ns,
+			(unsigned long long)v->pol.st.total, (unsigned long long)v->pol.st.recomputes);
+	if (v->has_budget)
+		fprintf(f, ",\"budget\":{\"ratio_milli\":%u,\"burst\":%u,\"credits_milli\":%lld,"
+			"\"requests\":%llu,\"granted\":%llu,\"denied\":%llu}", v->bud.ratio_milli,
+			v->bud.burst, (long long)v->bud.credits, (unsigned long long)v->bud.requests,
+			(unsigned long long)v->bud.granted, (unsigned long long)v->bud.denied);
+	if (v->has_replicas) {
+		fprintf(f, ",\"replicas\":{\"policy\":\"%s\",\"tied\":%u,\"endpoints\":[",
+			v->rep.policy == HEDGER_RP_FASTEST ? "fastest" : "round-robin", v->rep.tied);
+		for (uint32_t r = 0; r < v->rep.n && r < HEDGER_MAX_REPLICAS; r++) {
+			ep_text(&v->rep.ep[r], rep, sizeof(rep));
+			fprintf(f, "%s{\"endpoint\":", r ? "," : "");
+			json_str(f, rep);
+			fprintf(f, ",\"vip\":%s,\"latency_ewma_ns\":%llu,\"replies\":%llu,\"hedges\":%llu}",
+				r ? "false" : "true", (unsigned long long)v->rep.lat_ewma_ns[r],
+				(unsigned long long)v->rep.replies[r], (unsigned long long)v->rep.hedges[r]);
+		}
+		fprintf(f, "]}");
+	}
+	fputc('}', f);
+}
+
+static void print_json(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
+		       const uint64_t c[HC_COUNT], const struct svc_view *v, int n)
+{
+	fprintf(f, "{\"dev\":");
+	json_str(f, st->dev);
+	fprintf(f, ",\"pid\":%d,\"backend\":", st->pid);
+	json_str(f, st->backend);
+	fprintf(f, ",\"hook\":");
+	json_str(f, st->hook);
+	fprintf(f, ",\"delay_ns\":%llu,\"adaptive\":%s,\"time_unix_ns\":%llu,\"counters\":{",
+		(unsigned long long)st->delay_ns, st->adaptive ? "true" : "false",
+		(unsigned long long)time_real_ns());
+	for (int i = 0; i < HC_COUNT; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", counter_names[i], (unsigned long long)c[i]);
+	fprintf(f, "},\"services\":[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		print_json_service(f, m, &v[i]);
+	}
+	fprintf(f, "]}\n");
+}
+
+enum stats_format { FMT_TEXT, FMT_PROM, FMT_JSON };
+
+/* stats_snapshot - everything once, in @fmt. */
+static int stats_snapshot(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
+			  enum stats_format fmt)
+{
+	struct svc_view *v;
 	uint64_t c[HC_COUNT];
-	bool first = true;
-	int err;
+	int n, err;
 
 	err = stats_read_counters(m->counters, c);
 	if (err)
 		return err;
-	if (prom) {
-		for (int i = 0; i < HC_COUNT; i++) {
-			fprintf(f, "# TYPE hedger_%s_total counter\n", counter_names[i]);
-			fprintf(f, "hedger_%s_total{dev=\"%s\"} %llu\n", counter_names[i], st->dev,
-				(unsigned long long)c[i]);
-		}
-		fprintf(f, "# TYPE hedger_latency_seconds histogram\n");
+	v = calloc(HEDGER_MAX_SERVICES, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = svc_all(m, st, v, HEDGER_MAX_SERVICES);
+	if (fmt == FMT_PROM) {
+		print_prom(f, m, st, c, v, n);
+	} else if (fmt == FMT_JSON) {
+		print_json(f, m, st, c, v, n);
 	} else {
 		fprintf(f, "dev %s pid %d backend %s delay %lluus%s hook %s\n", st->dev, st->pid,
 			st->backend, (unsigned long long)st->delay_ns / 1000,
 			st->adaptive ? " (initial; adaptive)" : "", st->hook);
 		stats_print_counters(f, c);
+		for (int i = 0; i < n; i++)
+			print_service_text(f, m, &v[i]);
 	}
-	while (!svc_next(m, st, &prev, &first, &v)) {
-		if (prom)
-			print_service_prom(f, m, &v);
-		else
-			print_service_text(f, m, &v);
-	}
+	free(v);
 	fflush(f);
 	return 0;
 }
@@ -363,13 +522,15 @@ static int stats_snapshot(FILE *f, const struct stats_maps *m, const struct hedg
 static void stats_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hedger stats --dev IF [--prometheus] [--watch INTERVAL [--count N]]\n"
+		"Usage: hedger stats --dev IF [--prometheus | --json] [--watch INTERVAL [--count N]]\n"
 		"Print the counters, per-service latency histograms (log2 bars), the adaptive\n"
 		"delay, the hedge budget and per-replica state of the hedger attached to IF\n"
 		"in this network namespace.\n"
 		"\n"
 		"  -d, --dev IF            interface the hedger is attached to\n"
 		"  -p, --prometheus        Prometheus text exposition format\n"
+		"  -j, --json              one JSON object per snapshot, on one line: counters\n"
+		"                          by name, then per service (see hedger/README.md)\n"
 		"  -w, --watch INTERVAL    refresh every INTERVAL until Ctrl-C or the hedger exits\n"
 		"  -n, --count N           with --watch: stop after N refreshes\n"
 		"  -h, --help\n"
@@ -377,6 +538,7 @@ static void stats_usage(FILE *f)
 		"Examples:\n"
 		"  hedger stats --dev veth0\n"
 		"  hedger stats --dev veth0 --watch 1s\n"
+		"  hedger stats --dev veth0 --json | jq .counters.hedges_sent\n"
 		"  hedger stats --dev veth0 --prometheus > /var/lib/node_exporter/hedger.prom\n");
 }
 
@@ -392,6 +554,7 @@ int cmd_stats(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
 		{ "prometheus", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -401,13 +564,15 @@ int cmd_stats(int argc, char **argv)
 	const char *dev = NULL;
 	struct hedger_state_file st;
 	uint64_t watch_ns = 0, count = 0, done = 0;
-	bool prom = false;
-	int ifindex, opt, err;
+	enum stats_format fmt = FMT_TEXT;
+	int ifindex, opt, err, formats = 0;
 
-	while ((opt = getopt_long(argc, argv, "d:pw:n:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:pjw:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
-		case 'p': prom = true; break;
+		case 'p': fmt = FMT_PROM; formats++; break;
+		case 'j': fmt = FMT_JSON; formats++; break;
 		case 'w':
 			if (parse_duration_ns("--watch", optarg, &watch_ns))
 				return 2;
@@ -421,11 +586,15 @@ int cmd_stats(int argc, char **argv)
 				return 2;
 			break;
 		case 'h': stats_usage(stdout); return 0;
-		default: stats_usage(stderr); return 2;
+		default: cli_getopt_error("stats", opt, argv); return 2;
 		}
 	}
 	if (!dev || optind != argc) {
 		log_error("stats needs --dev IF and nothing else (try hedger stats --help)");
+		return 2;
+	}
+	if (formats > 1) {
+		log_error("--prometheus and --json exclude each other");
 		return 2;
 	}
 	if (count && !watch_ns) {
@@ -436,9 +605,9 @@ int cmd_stats(int argc, char **argv)
 	if (ifindex < 0)
 		return 1;
 	err = state_read(ifindex, &st);
-	if (err || !state_pid_alive(&st)) {
+	if (err || !state_pid_alive(&st) || !st.map_counters) {
 		log_error("no running hedger on %s%s", dev,
-			  err ? "" : " (stale state: run hedger detach --dev IF)");
+			  err || state_pid_alive(&st) ? "" : " (stale state: run hedger detach --dev IF)");
 		return 1;
 	}
 	err = stats_maps_open(&m, &st);
@@ -447,23 +616,24 @@ int cmd_stats(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!watch_ns) {
-		err = stats_snapshot(stdout, &m, &st, prom);
+		err = stats_snapshot(stdout, &m, &st, fmt);
 		goto cleanup;
 	}
 	signal(SIGINT, stats_on_signal);
 	signal(SIGTERM, stats_on_signal);
 	while (!stats_stop) {
 		/* Clear the terminal only for people, not for a pipe or a file. */
-		if (!prom && isatty(STDOUT_FILENO))
+		if (fmt == FMT_TEXT && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
-		else if (done)
-			fputs(prom ? "\n" : "\n----\n", stdout);
-		err = stats_snapshot(stdout, &m, &st, prom);
+		else if (done && fmt != FMT_JSON)
+			fputs(fmt == FMT_PROM ? "\n" : "\n----\n", stdout);
+		err = stats_snapshot(stdout, &m, &st, fmt);
 		done++;
 		if (err || (count && done >= count))
 			break;
 		if (!state_pid_alive(&st)) {
-			fprintf(stdout, "hedger pid %d exited\n", st.pid);
+			/* On stderr under --json: stdout stays JSON Lines. */
+			fprintf(fmt == FMT_JSON ? stderr : stdout, "hedger pid %d exited\n", st.pid);
 			break;
 		}
 		usleep((useconds_t)(watch_ns / 1000));

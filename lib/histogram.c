@@ -143,6 +143,9 @@ int hist_record_n(struct hist *h, int64_t value, int64_t n)
 		return -ERANGE;
 	if (n == 0)
 		return 0;
+	/* Every bucket count is at most the total: checking the total is enough. */
+	if (h->total_count > INT64_MAX - n)
+		return -EOVERFLOW;
 	h->counts[index] += n;
 	h->total_count += n;
 	if (value < h->min_value)
@@ -187,10 +190,12 @@ static bool same_layout(const struct hist *a, const struct hist *b)
 
 int64_t hist_merge(struct hist *dst, const struct hist *src)
 {
-	int64_t dropped = 0;
+	int64_t dropped = 0, low = -1, top = -1;
 
 	if (src->total_count == 0)
 		return 0;
+	if (dst->total_count > INT64_MAX - src->total_count)
+		return -EOVERFLOW;
 	if (same_layout(dst, src) && src->counts_len <= dst->counts_len &&
 	    src->highest_trackable <= dst->highest_trackable) {
 		/* Same bucket layout: add index by index, keep exact extremes. */
@@ -205,10 +210,34 @@ int64_t hist_merge(struct hist *dst, const struct hist *src)
 	}
 	/* Different layouts: re-record each bucket at its lowest value. */
 	for (int32_t i = 0; i < src->counts_len; i++) {
-		int64_t c = src->counts[i];
+		int64_t c = src->counts[i], v;
 
-		if (c && hist_record_n(dst, hist_value_from_index(src, i), c))
+		if (!c)
+			continue;
+		v = hist_value_from_index(src, i);
+		if (hist_record_n(dst, v, c)) {
 			dropped += c;
+			continue;
+		}
+		if (low < 0)
+			low = v;
+		top = v;
+	}
+	/* The counts now sit in dst's buckets: the extremes become those
+	 * buckets' bounds (as after decoding), so that percentiles, which
+	 * report bucket bounds, stay within [min, max]; src's own max still
+	 * bounds its values from above when its top bucket was kept. */
+	if (low >= 0) {
+		bool top_kept = hist_lowest_equivalent(src, src->max_value) == top;
+
+		low = hist_lowest_equivalent(dst, low);
+		top = hist_highest_equivalent(dst, top);
+		if (top_kept && src->max_value > top && src->max_value <= dst->highest_trackable)
+			top = src->max_value;
+		if (low < dst->min_value)
+			dst->min_value = low;
+		if (top > dst->max_value)
+			dst->max_value = top;
 	}
 	return dropped;
 }
@@ -302,7 +331,9 @@ int64_t hist_value_at_percentile(const struct hist *h, double p)
 	fp_count = p / 100.0 * (double)h->total_count;
 	/* Round up, but forgive a 1-ulp excess of the floating-point product
 	 * (0.999 * 200000 is 199800.00000000003), as HdrHistogram does. */
-	wanted = (int64_t)ceil(fp_count - (nextafter(fp_count, INFINITY) - fp_count));
+	fp_count = ceil(fp_count - (nextafter(fp_count, INFINITY) - fp_count));
+	/* A count near 2^63 rounds to a double past INT64_MAX: compare first. */
+	wanted = fp_count >= (double)h->total_count ? h->total_count : (int64_t)fp_count;
 	if (wanted < 1)
 		wanted = 1;
 	for (int32_t i = 0; i < h->counts_len; i++) {

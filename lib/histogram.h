@@ -40,10 +40,14 @@ void hist_reset(struct hist *h);
 
 /* hist_record - count @value once; -ERANGE (nothing recorded) if out of range. */
 int hist_record(struct hist *h, int64_t value);
-/* hist_record_n - count @value @n times. */
+/* hist_record_n - count @value @n times; -EOVERFLOW (nothing recorded) if the
+ * total count would pass INT64_MAX. */
 int hist_record_n(struct hist *h, int64_t value, int64_t n);
 /* hist_merge - add @src into @dst; returns how many of src's counts fell out
- * of dst's range and were dropped (0 normally). */
+ * of dst's range and were dropped (0 normally), or -EOVERFLOW (dst
+ * unchanged) if the total count would pass INT64_MAX. Layouts may differ:
+ * src's buckets are then re-recorded at their lowest values, at dst's
+ * precision, and dst's extremes widen to the bounds of the buckets used. */
 int64_t hist_merge(struct hist *dst, const struct hist *src);
 
 int64_t hist_count(const struct hist *h);
@@ -57,7 +61,8 @@ double hist_stddev(const struct hist *h);
 /* hist_value_at_percentile - @p in [0, 100] (clamped); HdrHistogram's
  * definition: the highest value equivalent to the bucket where the
  * cumulative count first reaches ceil(p/100 * count), at least 1 count
- * (lowest equivalent for p == 0; 0 if empty). */
+ * (lowest equivalent for p == 0; 0 if empty). With exact extremes (live
+ * recording) the top bucket's bound can pass hist_max(). */
 int64_t hist_value_at_percentile(const struct hist *h, double p);
 /* hist_count_at_value - how many recorded values are equivalent to @v. */
 int64_t hist_count_at_value(const struct hist *h, int64_t v);
@@ -88,7 +93,8 @@ bool hist_iter_next(struct hist_iter *it);
 int hist_write_percentiles(const struct hist *h, FILE *out, int ticks_per_half_distance,
 			   double value_scale);
 /* hist_write_summary_csv - one CSV row "label,count,min,p50,p90,p95,p99,p99.9,max,mean"
- * (values in ns); with @header a header row first. 0 or -errno. */
+ * (values in ns); with @header a header row first. A percentile in max's
+ * bucket is written as the max (the same bucket), so none exceeds it. 0 or -errno. */
 int hist_write_summary_csv(const struct hist *h, FILE *out, const char *label, bool header);
 
 /* hist_encode - V2 compressed encoding (ZigZag LEB128 counts, zlib) in base64

@@ -96,8 +96,11 @@ int hist_write_summary_csv(const struct hist *h, FILE *out, const char *label, b
 		fputs("label,count,min,p50,p90,p95,p99,p99.9,max,mean\n", out);
 	write_csv_field(out, label ? label : "");
 	fprintf(out, ",%lld,%lld", (long long)hist_count(h), (long long)hist_min(h));
-	for (size_t k = 0; k < sizeof(levels) / sizeof(levels[0]); k++)
-		fprintf(out, ",%lld", (long long)hist_value_at_percentile(h, levels[k]));
+	for (size_t k = 0; k < sizeof(levels) / sizeof(levels[0]); k++) {
+		int64_t v = hist_value_at_percentile(h, levels[k]);
+
+		fprintf(out, ",%lld", (long long)(v > hist_max(h) ? hist_max(h) : v));
+	}
 	fprintf(out, ",%lld,%.1f\n", (long long)hist_max(h), hist_mean(h));
 	return ferror(out) ? -EIO : 0;
 }

@@ -173,6 +173,10 @@ int parse_rate_hz(const char *what, const char *text, double *out_hz)
 	} else if (*end) {
 		return bad(what, text, expected);
 	}
+	if (!isfinite(v / per_s)) {
+		log_error("invalid %s '%s': too high", what, text);
+		return -ERANGE;
+	}
 	*out_hz = v / per_s;
 	return 0;
 }
@@ -255,4 +259,51 @@ char *format_endpoint(const struct sockaddr *sa, char *buf, unsigned long len)
 		snprintf(buf, len, "<family %d>", sa->sa_family);
 	}
 	return buf;
+}
+
+char *format_endpoint_raw(int af, const void *addr, uint16_t port_be, char *buf, unsigned long len)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, addr, sizeof(in6->sin6_addr));
+		in6->sin6_port = port_be;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = (sa_family_t)af;
+		if (af == AF_INET)
+			memcpy(&in->sin_addr, addr, sizeof(in->sin_addr));
+		in->sin_port = port_be;
+	}
+	return format_endpoint((struct sockaddr *)&ss, buf, len);
+}
+
+int parse_address(const char *what, const char *text, struct sockaddr_storage *out)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *host = text ? text : "";
+	size_t len = strlen(host);
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		return 0;
+	}
+	if (len >= 2 && len < sizeof(buf) && host[0] == '[' && host[len - 1] == ']') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return bad(what, text, "an IPv4 or IPv6 address such as 127.0.0.1 or ::1");
 }

@@ -25,3 +25,9 @@ int parse_endpoint(const char *what, const char *text,
 		   struct sockaddr_storage *out, socklen_t *out_len);
 /* format_endpoint - inverse of parse_endpoint, into @buf ("[v6]:port" for IPv6). */
 char *format_endpoint(const struct sockaddr *sa, char *buf, unsigned long len);
+/* format_endpoint_raw - format_endpoint of a bare address: @af (AF_INET or
+ * AF_INET6), @addr (4 or 16 bytes), @port_be (network byte order). */
+char *format_endpoint_raw(int af, const void *addr, uint16_t port_be, char *buf, unsigned long len);
+/* parse_address - a numeric IPv4 or IPv6 address without a port:
+ * "127.0.0.1", "::1", "[2001:db8::2]". Into @out with port 0. */
+int parse_address(const char *what, const char *text, struct sockaddr_storage *out);

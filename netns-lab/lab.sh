@@ -7,7 +7,7 @@ set -euo pipefail
 
 LAB_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 LAB_SELF="$LAB_ROOT/netns-lab/lab.sh"
-for f in common build topo-pair topo-replicas topo-loopback shaping keepawake; do
+for f in common build topo-pair topo-replicas topo-loopback topo-ssh-hosts provider-hosts shaping emulate keepawake; do
 	# shellcheck source=/dev/null
 	. "$LAB_ROOT/netns-lab/lib/$f.sh"
 done
@@ -17,6 +17,8 @@ usage() {
 Usage: lab.sh up pair              [OPTIONS]
        lab.sh up replicas N        [OPTIONS]    (N from 1 to 64)
        lab.sh up loopback          [OPTIONS]
+       lab.sh up hosts --inventory FILE         (real hosts over ssh; see deploy/README.md)
+       lab.sh up ssh-hosts N [--clients C]      (N namespaces running sshd, for tests)
        lab.sh exec [--prefix P] NODE -- CMD...  (NODE: client server router replicaK)
        lab.sh env [--prefix P]      print a lab's KEY=VALUE lines again
        lab.sh status [--prefix P]   a lab (default: every lab of this user)
@@ -29,9 +31,18 @@ stdout, ready for eval, and remembers the lab in /run/kernel-hedge-lab/P.env.
 Options of up:
   --prefix P       name prefix of the lab (a-z0-9, at most 8, starting with a
                    letter; default: random "kh" + 4 hex digits)
-  --delay D        netem delay on each direction (e.g. 5ms)        [sch_netem]
-  --jitter J       netem jitter around --delay (e.g. 1ms)          [sch_netem]
-  --loss L         netem loss on each direction (e.g. 0.5%)        [sch_netem]
+  --delay D        delay on each direction (e.g. 5ms)
+  --jitter J       jitter around --delay (e.g. 1ms; uniform: +-J)
+  --distribution uniform|normal   of the jitter (normal: sigma J)
+  --loss L         Bernoulli loss on each direction (e.g. 0.5%)
+  --loss-model gemodel P R 1-H 1-K   Gilbert-Elliott loss (netem's words)
+  --duplicate P    duplicate a packet with probability P
+  --reorder P      send a packet at once, skipping --delay, with probability P
+  --up-OPT V, --down-OPT V   any of the above for one direction only
+                   (up: client -> server, down: back), e.g. --down-loss 1%
+  --emulator bpf|netem  who emulates: default netem where the kernel has
+                   it, else the BPF link emulator (netns-lab/emu)
+  --emu-seed N     the emulator's random seed (up: N, down: N+1; default 1)
   --rate R         rate limit on each direction (tc units, e.g. 100mbit; tbf)
   --keep-awake     one SCHED_IDLE spinner per CPU until down (KEEP_AWAKE=1)
   --owner-pid PID  remove the lab by itself when process PID exits
@@ -44,7 +55,8 @@ Examples:
   netns-lab/lab.sh exec --prefix "$LAB_PREFIX" client -- hedge-client ...
 
   eval "$(netns-lab/lab.sh up replicas 3 --rate 1gbit --owner-pid $$)"
-  netns-lab/lab.sh up pair --delay 5ms   # fails here: this kernel has no sch_netem
+  netns-lab/lab.sh up pair --delay 5ms --jitter 1ms --loss 1%   # bpf emulator here (no netem)
+  netns-lab/lab.sh up pair --down-loss-model gemodel 1% 30% 100% 0% --emulator bpf
   netns-lab/lab.sh down                  # the newest lab
 USAGE
 }
@@ -56,12 +68,39 @@ need_root() {
 	fi
 }
 
-# parse_prefix P - validate --prefix.
+# check_prefix P - validate --prefix.
 check_prefix() {
 	if ! [[ $1 =~ $LAB_PREFIX_RE ]]; then
 		lab_err "--prefix '$1': expected 1-8 of a-z0-9 starting with a letter (no '-')"
 		exit 2
 	fi
+}
+
+# lab_opts CMD ARGS... - the options down, env, status and exec share:
+# --prefix P (checked) into OPT_PREFIX, -q/--quiet, -h/--help. Stops at the
+# first argument that is not one of them ("--" included), leaving it and the
+# rest in OPT_ARGS; an unknown option exits 2.
+lab_opts() {
+	local cmd=$1
+	shift
+	OPT_PREFIX=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--prefix) [ $# -ge 2 ] || { lab_err "--prefix needs a value"; exit 2; }
+			check_prefix "$2"; OPT_PREFIX=$2; shift 2 ;;
+		-q | --quiet) LAB_QUIET=1; shift ;;
+		-h | --help) usage; exit 0 ;;
+		--) break ;;
+		-*) lab_err "$cmd: unexpected option '$1' (try --help)"; exit 2 ;;
+		*) break ;;
+		esac
+	done
+	OPT_ARGS=("$@")
+}
+
+# lab_no_args CMD - exit 2 when lab_opts left an argument CMD does not take.
+lab_no_args() {
+	[ ${#OPT_ARGS[@]} = 0 ] || { lab_err "$1: unexpected argument '${OPT_ARGS[0]}' (try --help)"; exit 2; }
 }
 
 # resolve_prefix [P] - P, or the newest lab; dies when there is none.
@@ -78,6 +117,8 @@ resolve_prefix() {
 lab_teardown() {
 	local p=$1 ns pids left
 	if lab_state_load "$p"; then
+		lab_hosts_teardown "$p" || true
+		lab_ssh_hosts_teardown "$p"
 		lab_keepawake_unidle "${LAB_STATE[KEEP_AWAKE_PIDS]:-}"
 		lab_stop_pids "${LAB_STATE[WATCHER_PIDS]:-} ${LAB_STATE[KEEP_AWAKE_PIDS]:-}"
 	fi
@@ -106,16 +147,10 @@ lab_teardown() {
 }
 
 cmd_down() {
-	local prefix="" p
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--prefix) [ $# -ge 2 ] || { lab_err "--prefix needs a value"; exit 2; }
-			check_prefix "$2"; prefix=$2; shift 2 ;;
-		-q | --quiet) LAB_QUIET=1; shift ;;
-		-h | --help) usage; exit 0 ;;
-		*) lab_err "down: unexpected argument '$1' (try --help)"; exit 2 ;;
-		esac
-	done
+	local prefix p
+	lab_opts down "$@"
+	lab_no_args down
+	prefix=$OPT_PREFIX
 	need_root
 	if [ -z "$prefix" ]; then
 		if ! p=$(lab_latest_prefix); then
@@ -164,7 +199,13 @@ cmd_up() {
 	[ $# -ge 1 ] || { lab_err "up: which topology? pair, replicas N or loopback (try --help)"; exit 2; }
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
-	pair | loopback) topo=$1; shift ;;
+	pair | loopback | hosts) topo=$1; shift ;;
+	ssh-hosts)
+		topo=$1
+		[ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 2 ] && [ "$2" -le "$LAB_SSH_HOSTS_MAX" ] ||
+			{ lab_err "up ssh-hosts: expected a count from 2 to $LAB_SSH_HOSTS_MAX, got '${2:-}'"; exit 2; }
+		n=$((10#$2))
+		shift 2 ;;
 	replicas)
 		topo=$1
 		if [ $# -lt 2 ] || ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ] || [ "$2" -gt "$LAB_REPLICAS_MAX" ]; then
@@ -193,7 +234,14 @@ cmd_up() {
 				owner=$2 ;;
 			esac
 			shift 2 ;;
+		--emulator | --emu-seed | --distribution | --loss-model | --duplicate | --reorder | --up-* | --down-*)
+			lab_emu_opt "$@"	# lib/emulate.sh
+			shift "$LAB_EMU_SHIFT" ;;
 		--keep-awake) keep_awake=1; shift ;;
+		--inventory) [ $# -ge 2 ] || { lab_err "$1 needs a value"; exit 2; }
+			lab_hosts_opt "$1" "$2"; shift 2 ;;
+		--clients | --no-bpf) [ $# -ge 2 ] || { lab_err "$1 needs a value"; exit 2; }
+			lab_ssh_hosts_opt "$1" "$2"; shift 2 ;;
 		-q | --quiet) LAB_QUIET=1; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) lab_err "up: unexpected argument '$1' (try --help)"; exit 2 ;;
@@ -225,6 +273,8 @@ cmd_up() {
 	case "$topo" in
 	pair) lab_topo_pair "$prefix" ;;
 	replicas) lab_topo_replicas "$prefix" "$n" ;;
+	ssh-hosts) lab_topo_ssh_hosts "$prefix" "$n" ;;
+	hosts) lab_topo_hosts "$prefix" ;;
 	loopback) lab_topo_loopback "$prefix" ;;
 	esac
 	lab_checkpoint after-topology
@@ -272,15 +322,10 @@ lab_print_line() {
 # ---- env, status, list, exec ------------------------------------------------
 
 cmd_env() {
-	local prefix="" p k v line
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--prefix) [ $# -ge 2 ] || { lab_err "--prefix needs a value"; exit 2; }
-			check_prefix "$2"; prefix=$2; shift 2 ;;
-		*) lab_err "env: unexpected argument '$1' (try --help)"; exit 2 ;;
-		esac
-	done
-	p=$(resolve_prefix "$prefix") || exit 1
+	local p k line
+	lab_opts env "$@"
+	lab_no_args env
+	p=$(resolve_prefix "$OPT_PREFIX") || exit 1
 	[ -f "$(lab_state_file "$p")" ] || { lab_err "no lab with prefix '$p'"; exit 1; }
 	# The printed part of the state file: everything before LAB_UID.
 	while IFS= read -r line; do
@@ -321,16 +366,11 @@ lab_status_one() {
 }
 
 cmd_status() {
-	local prefix="" p rc=0 any=0
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--prefix) [ $# -ge 2 ] || { lab_err "--prefix needs a value"; exit 2; }
-			check_prefix "$2"; prefix=$2; shift 2 ;;
-		*) lab_err "status: unexpected argument '$1' (try --help)"; exit 2 ;;
-		esac
-	done
-	if [ -n "$prefix" ]; then
-		lab_status_one "$prefix"
+	local p rc=0 any=0
+	lab_opts status "$@"
+	lab_no_args status
+	if [ -n "$OPT_PREFIX" ]; then
+		lab_status_one "$OPT_PREFIX"
 		return
 	fi
 	for p in $(lab_all_prefixes); do
@@ -341,26 +381,28 @@ cmd_status() {
 	return $rc
 }
 
-cmd_list() { lab_all_prefixes; }
+cmd_list() {
+	lab_opts list "$@"
+	lab_no_args list
+	[ -z "$OPT_PREFIX" ] || { lab_err "list: --prefix does not apply (try --help)"; exit 2; }
+	lab_all_prefixes
+}
 
 cmd_exec() {
-	local prefix="" p node ns
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--prefix) [ $# -ge 2 ] || { lab_err "--prefix needs a value"; exit 2; }
-			check_prefix "$2"; prefix=$2; shift 2 ;;
-		--) lab_err "exec: NODE is missing before '--'"; exit 2 ;;
-		-*) lab_err "exec: unexpected option '$1' (try --help)"; exit 2 ;;
-		*) break ;;
-		esac
-	done
+	local p node ns
+	lab_opts exec "$@"
+	set -- "${OPT_ARGS[@]}"
+	[ "${1:-}" != -- ] || { lab_err "exec: NODE is missing before '--'"; exit 2; }
 	[ $# -ge 1 ] || { lab_err "exec: expected NODE -- CMD..."; exit 2; }
 	node=$1
 	shift
-	if [ $# -ge 1 ] && [ "$1" = -- ]; then shift; fi
+	# "--" is required: without it an option of CMD could be taken for ours.
+	[ $# -ge 1 ] && [ "$1" = -- ] || { lab_err "exec: expected '--' after NODE ('$node -- CMD...')"; exit 2; }
+	shift
 	[ $# -ge 1 ] || { lab_err "exec: no command after NODE ('$node -- CMD...')"; exit 2; }
 	need_root
-	p=$(resolve_prefix "$prefix") || exit 1
+	p=$(resolve_prefix "$OPT_PREFIX") || exit 1
+	[ ! -f "$(lab_hosts_table "$p")" ] || lab_hosts_exec "$p" "$node" "$@"
 	ns=$(lab_node_ns "$p" "$node") || exit 2
 	exec ip netns exec "$ns" "$@"
 }
@@ -376,6 +418,7 @@ main() {
 	env) cmd_env "$@" ;;
 	status) cmd_status "$@" ;;
 	list) cmd_list "$@" ;;
+	hosts-renew) lab_opts hosts-renew "$@"; lab_hosts_renew "$OPT_PREFIX" ;;
 	-h | --help | help) usage ;;
 	*) lab_err "unknown command '$cmd' (up, down, exec, env, status, list; try --help)"; exit 2 ;;
 	esac

@@ -11,9 +11,11 @@
 # named E5* (hedge-delay sweep) also get P99 versus extra requests.
 set -euo pipefail
 plots=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=/dev/null
+. "$plots/../experiments/lib/csv.sh"
 die() { echo "make_figures.sh: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "expected one RESULTS_DIR argument (see the top of $0)"
+[ $# -eq 1 ] || { echo "make_figures.sh: expected one RESULTS_DIR argument (see the top of $0)" >&2; exit 2; }
 [ "$1" != -h ] && [ "$1" != --help ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 res=$(cd "$1" 2>/dev/null && pwd) || die "no such directory: $1"
 [ -f "$res/summary.csv" ] || die "$res has no summary.csv (run experiments/summarize first)"
@@ -38,14 +40,16 @@ gp() {  # gp SCRIPT VAR=VALUE...: run one gnuplot script from plots/
 }
 
 count=0
-for exp in $(tail -n +2 "$res/summary.csv" | cut -d, -f1 | awk '!seen[$0]++'); do
+for exp in $(ra_csv '{ print $col("experiment") }' "$res/summary.csv" | awk '!seen[$0]++'); do
   arms=""
-  for arm in $(awk -F, -v e="$exp" 'NR > 1 && $1 == e { print $2 }' "$res/summary.csv"); do
+  for arm in $(ra_csv -v e="$exp" '$col("experiment") == e { print $col("arm") }' "$res/summary.csv"); do
     [ -f "$res/plotdata/$exp.$arm.cdf" ] && arms+="${arms:+ }$arm"
   done
   [ -n "$arms" ] || { echo "make_figures.sh: $exp: no arm with data, skipped" >&2; continue; }
   rows="$tmp/.$exp.rows.csv"
-  awk -F, -v e="$exp" 'NR > 1 && $1 == e && $10 != ""' "$res/summary.csv" > "$rows"
+  # This experiment's rows with a P99, header dropped: bars.gp and sweep.gp
+  # take them by position (summarize's column order).
+  ra_csv -v e="$exp" '$col("experiment") == e && $col("p99_ms") != ""' "$res/summary.csv" > "$rows"
   for kind in cdf tail spectrum series; do
     gp "$kind.gp" dir="$res/plotdata" exp="$exp" arms="$arms" out="$tmp/$exp-$kind"
     count=$((count + 1))
@@ -54,7 +58,8 @@ for exp in $(tail -n +2 "$res/summary.csv" | cut -d, -f1 | awk '!seen[$0]++'); d
   count=$((count + 1))
   case $exp in
     E5*)
-      awk -F, '$3 != "" && $20 != ""' "$rows" > "$rows.sweep"
+      ra_csv '$col("param") != "" && $col("extra_pct") != ""' <(head -n 1 "$res/summary.csv"; cat "$rows") \
+        > "$rows.sweep"
       if [ -s "$rows.sweep" ]; then
         gp sweep.gp csv="$rows.sweep" exp="$exp" out="$tmp/$exp-sweep"
         count=$((count + 1))

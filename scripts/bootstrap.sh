@@ -16,11 +16,20 @@ packages=(
   meson ninja-build pkg-config libclang-rt-14-dev
   # run and measure
   iproute2 ethtool stress-ng gnuplot-nox procps util-linux
+  # promtool checks `hedger stats --prometheus` (hedger test "stats"); jq reads --json
+  prometheus jq
   # histogram conformance test (hdr-histogram-js); npm is added below if the
   # nodejs package does not bring its own (nodesource's does, Debian's does not)
   nodejs
   # stock-kernel VM (netns-lab/vm.sh)
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+  # real servers and load generators (E6, E7, suite proto); run only inside
+  # lab namespaces, never as host services (see the install below)
+  knot unbound memcached dnsperf libmemcached-tools
+  # deploy/ and the hosts suite: Ansible, and sshds of stand-in hosts started
+  # inside lab namespaces only (the host's own sshd is never enabled); capsh
+  # makes a stand-in host without BPF
+  openssh-server openssh-client ansible-core libcap2-bin
 )
 with_tex=0
 check_only=0
@@ -65,7 +74,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "bootstrap.sh: installing ${missing[*]}"
   apt-get update -q
+  # Packages with daemons must not start (or enable) host services: while
+  # they install, a policy-rc.d forbids starting any (exit 101), unless the
+  # host has one already; with systemd the units they enable are disabled.
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+    trap '[ "$own_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  [ "$own_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d
+  own_policy=0
+  if [ -d /run/systemd/system ]; then
+    for unit in knot unbound memcached prometheus; do
+      [[ " ${missing[*]} " == *" $unit "* ]] && systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    done
+    if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+      systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 if [ "$need_npm" = 1 ]; then

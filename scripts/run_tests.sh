@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_tests.sh - the README's test command: bootstrap, configure, build, and run
-# every meson test suite (unit, bpf, server, fuzz, client, hedger, lab, vm,
+# every meson test suite (unit, bpf, server, fuzz, client, hedger, lab, vm, hosts,
 # experiments, paper, regression).
 # Extra arguments go to `meson test` (e.g. --suite unit).
 set -euo pipefail

@@ -15,7 +15,8 @@
 
 #include "histlog.h"
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
+#include "rng.h"
 
 #define INTERVALS 6
 #define PER_INTERVAL 20000
@@ -132,7 +133,7 @@ static int do_check(const char *log_path, const char *expected_path)
 	fclose(log);
 	fclose(exp);
 	hist_free(merged);
-	return test_result("conformance_peer check");
+	return check_done("conformance_peer check");
 }
 
 int main(int argc, char **argv)

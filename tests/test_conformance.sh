@@ -6,17 +6,13 @@
 # usage: test_conformance.sh CONFORMANCE_PEER CONFORMANCE_JS NODE_MODULES_DIR
 set -euo pipefail
 peer=$1 script=$2 modules=$3
+. "$(dirname "$0")/lib.sh"
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "SKIP: node is not installed (scripts/bootstrap.sh installs nodejs)"
-  exit 77
-fi
-if [ ! -f "$modules/hdr-histogram-js/package.json" ]; then
-  echo "FAIL: hdr-histogram-js is missing from $modules: run scripts/bootstrap.sh" >&2
-  exit 1
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/hdr-conformance.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+command -v node >/dev/null 2>&1 || skip "node is not installed (scripts/bootstrap.sh installs nodejs)"
+[ -f "$modules/hdr-histogram-js/package.json" ] ||
+  fail "hdr-histogram-js is missing from $modules: run scripts/bootstrap.sh"
+work_dir
+work=$T_WORK
 
 "$peer" write "$work/c.hlog" "$work/c-expected.json" "$work/c.hgrm"
 node "$script" "$modules" "$work/c.hlog" "$work/c-expected.json" "$work/c.hgrm" \

@@ -1,7 +1,7 @@
 /* test_hdr_tool: hdr-tool's summary/percentile/hgrm of interval logs equal
  * the library's numbers for the same logs, and bad input gives one error
  * line, no output and exit status 2.
- * usage: test_hdr_tool PATH_TO_HDR_TOOL */
+ * usage: test_hdr_tool PATH_TO_HDR_TOOL COUNT_OVERFLOW_HLOG */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +11,12 @@
 
 #include "histlog.h"
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
+#include "rng.h"
 
 static const char *tool;
 static char dir[] = "/tmp/test_hdr_tool.XXXXXX";
-static const char *const files[] = { "a.hlog", "b.hlog", "junk.hlog", "stderr" };
+static const char *const files[] = { "a.hlog", "b.hlog", "junk.hlog", "coarse.hlog", "stderr" };
 
 /* Runs at every exit, REQUIRE failures included: leave nothing behind. */
 static void remove_dir(void)
@@ -136,6 +137,33 @@ static void expect_output(const char *args, const char *want)
 	free(r.out);
 }
 
+/* write_coarse_log - one interval at 1 significant digit (wide buckets) of
+ * values above a.hlog's. */
+static void write_coarse_log(const char *path)
+{
+	struct hist *h = hist_new(1, HIST_DEFAULT_HIGHEST, 1);
+	FILE *f = fopen(path, "w");
+
+	REQUIRE(h && f, "setup %s", path);
+	for (int64_t v = 100000000; v < 190000000; v += 7001)
+		hist_record(h, v);
+	histlog_write_header(f, 1763769600.0);
+	REQUIRE(histlog_write_interval(f, 0, 1, h, 1e6) == 0, "write");
+	REQUIRE(fclose(f) == 0, "close");
+	hist_free(h);
+}
+
+static long long tool_number(const char *args)
+{
+	struct run r = run_tool(args);
+	long long v = -1;
+
+	CHECK(r.status == 0 && sscanf(r.out, "%lld", &v) == 1, "hdr-tool %s: exit %d, out %s",
+	      args, r.status, r.out);
+	free(r.out);
+	return v;
+}
+
 static void expect_bad_input(const char *args, const char *err_has)
 {
 	struct run r = run_tool(args);
@@ -149,13 +177,13 @@ static void expect_bad_input(const char *args, const char *err_has)
 
 int main(int argc, char **argv)
 {
-	char a[256], b[256], junk[256], args[1024], want[64];
+	char a[256], b[256], junk[256], coarse[256], args[1024], want[64];
 	struct hist *ha, *hb, *both;
 	FILE *f;
 	char *text;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PATH_TO_HDR_TOOL\n", argv[0]);
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PATH_TO_HDR_TOOL COUNT_OVERFLOW_HLOG\n", argv[0]);
 		return 1;
 	}
 	tool = argv[1];
@@ -223,9 +251,42 @@ int main(int argc, char **argv)
 	snprintf(args, sizeof(args), "hgrm --scale 0 '%s'", a);
 	expect_bad_input(args, "--scale");
 	expect_bad_input("summary", "missing LOG");
+	/* three intervals of 2^62+1 counts: the total would pass INT64_MAX */
+	snprintf(args, sizeof(args), "summary '%s'", argv[2]);
+	expect_bad_input(args, "total count");
+	snprintf(args, sizeof(args), "percentile 50 '%s'", argv[2]);
+	expect_bad_input(args, ":6:");
+	/* a directory is a bad argument (exit 2), like a missing file */
+	snprintf(args, sizeof(args), "summary '%s'", dir);
+	expect_bad_input(args, "directory");
+	snprintf(args, sizeof(args), "summary - < '%s'", dir);
+	expect_bad_input(args, "directory");
+
+	/* logs of different layouts: the merge keeps every percentile within
+	 * the max it reports */
+	snprintf(coarse, sizeof(coarse), "%s/coarse.hlog", dir);
+	write_coarse_log(coarse);
+	{
+		struct run r;
+		long long max = -1, p50, p100;
+
+		snprintf(args, sizeof(args), "summary -l m '%s' '%s'", a, coarse);
+		r = run_tool(args);
+		CHECK(r.status == 0 && sscanf(r.out, "label,count,min,p50,p90,p95,p99,p99.9,max,mean\n"
+					      "m,%*d,%*d,%*d,%*d,%*d,%*d,%*d,%lld,", &max) == 1,
+		      "hdr-tool %s: exit %d, out %s", args, r.status, r.out);
+		free(r.out);
+		snprintf(args, sizeof(args), "percentile 50 '%s' '%s'", a, coarse);
+		p50 = tool_number(args);
+		snprintf(args, sizeof(args), "percentile 100 '%s' '%s'", a, coarse);
+		p100 = tool_number(args);
+		CHECK(p50 <= max && p100 <= max, "different layouts: p50 %lld, p100 %lld, max %lld",
+		      p50, p100, max);
+		CHECK(max >= 189000000, "different layouts: max %lld below the largest value", max);
+	}
 
 	hist_free(ha);
 	hist_free(hb);
 	hist_free(both);
-	return test_result("test_hdr_tool");
+	return check_done("test_hdr_tool");
 }

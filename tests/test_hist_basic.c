@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
 
 static void test_construction(void)
 {
@@ -180,5 +180,5 @@ int main(void)
 	test_statistics();
 	test_merge();
 	test_iteration_and_reset();
-	return test_result("test_hist_basic");
+	return check_done("test_hist_basic");
 }

@@ -7,7 +7,8 @@
 #include <zlib.h>
 
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
+#include "rng.h"
 
 static void check_round_trip(const char *what, const struct hist *h)
 {
@@ -176,5 +177,5 @@ int main(void)
 	test_known_bytes();
 	test_round_trips();
 	test_malformed();
-	return test_result("test_hist_encoding");
+	return check_done("test_hist_encoding");
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
 
 static char *hgrm(const struct hist *h, int ticks, double scale, int *err)
 {
@@ -122,5 +122,5 @@ int main(void)
 {
 	test_exact_text();
 	test_rows();
-	return test_result("test_hist_hgrm");
+	return check_done("test_hist_hgrm");
 }

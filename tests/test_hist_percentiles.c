@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
+#include "rng.h"
 
 #define SAMPLES 200000
 
@@ -100,5 +101,5 @@ int main(void)
 	check_distribution(DIST_LOGNORMAL, 3);
 	check_distribution(DIST_PARETO, 4);
 	check_distribution(DIST_BIMODAL, 5);
-	return test_result("test_hist_percentiles");
+	return check_done("test_hist_percentiles");
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
 
 static char *summary(const struct hist *h, const char *label, bool header)
 {
@@ -45,5 +45,5 @@ int main(void)
 	CHECK(!strncmp(text, ",1001,", 6), "NULL label: %s", text);
 	free(text);
 	hist_free(h);
-	return test_result("test_hist_summary");
+	return check_done("test_hist_summary");
 }

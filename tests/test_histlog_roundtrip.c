@@ -8,7 +8,8 @@
 
 #include "histlog.h"
 #include "histogram.h"
-#include "testutil.h"
+#include "check.h"
+#include "rng.h"
 
 #define INTERVALS 5
 #define START_TIME 1763769600.250
@@ -135,5 +136,5 @@ int main(void)
 {
 	test_round_trip();
 	test_foreign_and_malformed();
-	return test_result("test_histlog_roundtrip");
+	return check_done("test_histlog_roundtrip");
 }

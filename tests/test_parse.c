@@ -12,11 +12,11 @@
 /* stderr is captured to check the parsers' messages: report failures on
  * the original stderr instead. */
 static FILE *test_report;
-#define TEST_OUT (test_report ? test_report : stdout)
+#define CHECK_OUT (test_report ? test_report : stdout)
 
 #include "log.h"
 #include "parse.h"
-#include "testutil.h"
+#include "check.h"
 
 /* Error lines go to a temporary file, so a test can check what they say. */
 static FILE *errlog;
@@ -138,7 +138,8 @@ static void test_fractions_and_rates(void)
 	};
 	static const char *const bad_fractions[] = { "150%", "1.5", "-5%", "5%%", "%", "", "5 %",
 						     "abc" };
-	static const char *const bad_rates[] = { "/s", "5/h", "-1/s", "10/", "1/s/s", "", "fast" };
+	static const char *const bad_rates[] = { "/s", "5/h", "-1/s", "10/", "1/s/s", "", "fast",
+						 "1e308/us" /* past DBL_MAX per second */ };
 	double v;
 
 	for (size_t i = 0; i < sizeof(fractions) / sizeof(fractions[0]); i++)
@@ -196,6 +197,33 @@ static void test_endpoints(void)
 		expect_error("endpoint", bad[i], parse_endpoint("--server", bad[i], &ss, &len));
 }
 
+/* Bare addresses (--bind) and the formatter of raw address bytes. */
+static void test_addresses(void)
+{
+	static const char *const bad[] = {
+		"", "198.18.0.2:9999", "[::1]:53", "localhost", "198.18.0.999", "[::1", "::1]", "[]",
+		"[198.18.0.2]",
+	};
+	static const uint8_t v4[4] = { 198, 18, 0, 2 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 2 };
+	struct sockaddr_storage ss;
+	char buf[128];
+
+	CHECK(parse_address("--bind", "198.18.0.2", &ss) == 0 && ss.ss_family == AF_INET &&
+	      ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(0xc6120002) &&
+	      ((struct sockaddr_in *)&ss)->sin_port == 0, "v4 address");
+	CHECK(parse_address("--bind", "::1", &ss) == 0 && ss.ss_family == AF_INET6 &&
+	      IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr), "v6 address");
+	CHECK(parse_address("--bind", "[::1]", &ss) == 0 && ss.ss_family == AF_INET6, "[v6] address");
+	expect_silent("address", "good values");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error("address", bad[i], parse_address("--bind", bad[i], &ss));
+	CHECK_STR(format_endpoint_raw(AF_INET, v4, htons(9999), buf, sizeof(buf)), "198.18.0.2:9999",
+		  "raw v4 endpoint");
+	CHECK_STR(format_endpoint_raw(AF_INET6, v6, htons(53), buf, sizeof(buf)), "[2001:2::2]:53",
+		  "raw v6 endpoint");
+}
+
 int main(void)
 {
 	int saved_stderr = dup(STDERR_FILENO);
@@ -209,5 +237,6 @@ int main(void)
 	test_integers();
 	test_fractions_and_rates();
 	test_endpoints();
-	return test_result("test_parse");
+	test_addresses();
+	return check_done("test_parse");
 }

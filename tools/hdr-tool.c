@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "histlog.h"
 #include "histogram.h"
@@ -62,10 +63,21 @@ static int merge_log(const char *path, struct hist **merged)
 	struct hist *h;
 	int err;
 
+	struct stat st;
+
 	if (!in) {
 		err = -errno;
 		log_error("cannot open '%s': %s", path, strerror(errno));
 		return err;
+	}
+	/* A directory opens fine and fails only at the first read (EISDIR):
+	 * refuse it as the bad argument it is. */
+	if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+		log_error("%s%s%s is a directory, not an interval log", in == stdin ? "" : "'",
+			  in == stdin ? "standard input" : path, in == stdin ? "" : "'");
+		if (in != stdin)
+			fclose(in);
+		return -EISDIR;
 	}
 	histlog_reader_init(&reader, in);
 	while ((err = histlog_read_interval(&reader, &start, &len, &h)) == 1) {
@@ -82,6 +94,13 @@ static int merge_log(const char *path, struct hist **merged)
 		}
 		dropped = hist_merge(*merged, h);
 		hist_free(h);
+		if (dropped == -EOVERFLOW) {
+			log_error("%s:%ld: the total count would pass %lld: counts this large "
+				  "are not latencies (a corrupt or crafted log?)",
+				  path, reader.line_no, (long long)INT64_MAX);
+			err = -EOVERFLOW;
+			break;
+		}
 		if (dropped) {
 			log_error("%s:%ld: %lld values outside the range of the first interval",
 				  path, reader.line_no, (long long)dropped);
@@ -89,7 +108,7 @@ static int merge_log(const char *path, struct hist **merged)
 			break;
 		}
 	}
-	if (err < 0 && err != -ERANGE)
+	if (err < 0 && err != -ERANGE && err != -EOVERFLOW)
 		log_error("%s:%ld: %s", path, reader.line_no,
 			  err == -EINVAL ? "not a valid interval log row" : strerror(-err));
 	histlog_reader_fini(&reader);

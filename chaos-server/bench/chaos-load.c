@@ -43,7 +43,7 @@ static const char usage_text[] =
 "  -d, --duration DUR       measured time (default 5s), after --warmup (default 1s)\n"
 "      --window N           outstanding requests in throughput mode (default 256)\n"
 "      --batch N            datagrams per sendmmsg/recvmmsg (default 32, max 64)\n"
-"      --stall-residues N   latency mode: skip ids with id %% 100 < N (default 2)\n"
+"      --stall-residues N   latency mode: skip ids with id % 100 < N (default 2)\n"
 "      --wait spin|sleep    busy-poll (default) or ppoll when there is nothing to\n"
 "                           send (use sleep with a real-time priority, chrt -f)\n"
 "      --label TEXT         first CSV column (default: the mode)\n"
@@ -86,7 +86,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->sleep_wait = !strcmp(optarg, "sleep");
 			break;
-		case 'h': printf(usage_text); exit(0);
+		case 'h': fputs(usage_text, stdout); exit(0);
 		default:
 			log_error("bad option '%s' (try --help)", argv[optind - 1]);
 			return -EINVAL;
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 
 	log_set_program("chaos-load");
 	if (parse_opts(argc, argv, &o))
-		return 1;
+		return 2;
 	fd = socket(o.dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&o.dst, o.dst_len) < 0) {
 		log_error("cannot reach the server: %s", strerror(errno));

@@ -64,10 +64,11 @@ static void parse_ports(struct harness *h)
 	h->port = h->nports ? h->ports[0] : 0;
 }
 
-int harness_start(struct harness *h, const char *server, const char *const args[])
+void harness_start(struct harness *h, const char *server, const char *const args[])
 {
 	const char *argv[64];
 	int out[2], err[2], n = 0, status;
+	bool exited = false;
 	uint64_t end;
 
 	memset(h, 0, sizeof(*h));
@@ -75,15 +76,9 @@ int harness_start(struct harness *h, const char *server, const char *const args[
 	for (int i = 0; args[i] && n < 62; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		perror("pipe");
-		return -1;
-	}
+	REQUIRE(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0, "pipe: %m");
 	h->pid = fork();
-	if (h->pid < 0) {
-		perror("fork");
-		return -1;
-	}
+	REQUIRE(h->pid >= 0, "fork: %m");
 	if (h->pid == 0) {
 		/* a test that crashes must not leave a server behind */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -105,20 +100,21 @@ int harness_start(struct harness *h, const char *server, const char *const args[
 		if (strstr(h->err, "faults:")) {
 			parse_ports(h);
 			harness_collect(h, 50);   /* let the workers arm their rings */
-			return 0;
+			return;
 		}
 		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
 			harness_collect(h, 50);
 			h->pid = 0;
-			fprintf(stderr, "server exited at start: %s", h->err);
-			if (strstr(h->err, "io_uring"))
-				return HARNESS_SKIP;
-			return -1;
+			exited = true;
+			break;
 		}
 	}
-	fprintf(stderr, "server did not start: %s\n", h->err);
-	harness_stop(h, SIGKILL);
-	return -1;
+	if (exited && strstr(h->err, "io_uring"))
+		check_skip("chaos-server cannot run here: %s", h->err);
+	if (!exited)
+		harness_stop(h, SIGKILL);
+	REQUIRE(!exited, "server exited at start: %s", h->err);
+	REQUIRE(exited, "server did not start within 5 s: %s", h->err);
 }
 
 int harness_stop(struct harness *h, int sig)

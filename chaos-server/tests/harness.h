@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HARNESS_SKIP 77
+#include "check.h"
 
 struct harness {
 	pid_t pid;
@@ -23,9 +23,9 @@ struct harness {
 };
 
 /* harness_start - run @server with @args (NULL-terminated; give "-b" and "-p 0"
- * yourself) and wait up to 5 s until it listens. 0, HARNESS_SKIP when the
- * kernel cannot run it (no io_uring), or -1 with a message. */
-int harness_start(struct harness *h, const char *server, const char *const args[]);
+ * yourself) and wait up to 5 s until it listens. Ends the test when it
+ * cannot: exit 77 when the kernel cannot run it (no io_uring), else 1. */
+void harness_start(struct harness *h, const char *server, const char *const args[]);
 /* harness_stop - send @sig, wait up to 5 s, collect the output; returns the
  * exit status (0..255), or -1 if it did not exit (then it is killed). */
 int harness_stop(struct harness *h, int sig);
@@ -45,6 +45,3 @@ ssize_t harness_recv(int fd, void *buf, size_t cap, int timeout_ms);
 /* harness_id - the id at the front of a reply. */
 uint32_t harness_id(const void *buf);
 uint64_t harness_now_ns(void);
-
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failed = 1; } } while (0)

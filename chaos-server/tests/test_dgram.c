@@ -5,10 +5,7 @@
 
 #include "dgram.h"
 #include "timeutil.h"
-
-static int failed;
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failed = 1; } } while (0)
+#include "check.h"
 
 int main(void)
 {
@@ -42,5 +39,5 @@ int main(void)
 	dgram_decide(&cfg, r, le, 4, false, 2048, 0, &d);
 	CHECK(d.verdict == DGRAM_REPLY && d.delay_ns == 0, "--fast 0");
 	replay_free(r);
-	return failed;
+	return check_done("test_dgram");
 }

@@ -7,10 +7,7 @@
 
 #include "fault.h"
 #include "timeutil.h"
-
-static int failed;
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failed = 1; } } while (0)
+#include "check.h"
 
 #define N 200000U
 
@@ -67,6 +64,32 @@ static void test_replicas(void)
 	b.replica = 3;
 	CHECK(fault_is_bad(&b, 106) && fault_is_bad(&b, 7) && !fault_is_bad(&b, 0) &&
 	      !fault_is_bad(&b, 8), "replica 3 residues");
+
+	/* modulo at 2% has 50 distinct schedules: replica 50 would repeat
+	 * replica 0, so it is refused; hash and a shared schedule take any K */
+	fault_cfg_default(&b);
+	b.replica = 49;
+	CHECK(fault_cfg_check(&b) == 0, "modulo replica 49 of 50 refused");
+	b.replica = 50;
+	CHECK(fault_cfg_check(&b) != 0, "modulo replica 50 (same as 0) accepted");
+	b.replica = 1000;
+	CHECK(fault_cfg_check(&b) != 0, "modulo replica 1000 accepted");
+	b.rate = 0.05;   /* gcd(5, 100) = 5: 20 distinct schedules */
+	b.replica = 19;
+	CHECK(fault_cfg_check(&b) == 0, "modulo 5%% replica 19 refused");
+	b.replica = 20;
+	CHECK(fault_cfg_check(&b) != 0, "modulo 5%% replica 20 accepted");
+	b.rate = 0.03;   /* coprime with 100: 100 distinct */
+	b.replica = 99;
+	CHECK(fault_cfg_check(&b) == 0, "modulo 3%% replica 99 refused");
+	b.replica = 100;
+	CHECK(fault_cfg_check(&b) != 0, "modulo 3%% replica 100 accepted");
+	b.shared_schedule = true;
+	CHECK(fault_cfg_check(&b) == 0, "shared schedule with replica 100 refused");
+	b.shared_schedule = false;
+	b.pattern = FAULT_PATTERN_HASH;
+	b.replica = 1000;
+	CHECK(fault_cfg_check(&b) == 0, "hash replica 1000 refused");
 }
 
 static void test_hash_pattern(void)
@@ -172,5 +195,5 @@ int main(void)
 	test_hash_pattern();
 	test_distributions();
 	test_pauses();
-	return failed;
+	return check_done("test_fault");
 }

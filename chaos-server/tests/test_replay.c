@@ -5,10 +5,7 @@
 #include <stdlib.h>
 
 #include "replay.h"
-
-static int failed;
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failed = 1; } } while (0)
+#include "check.h"
 
 static void test_ttl(void)
 {
@@ -101,5 +98,5 @@ int main(void)
 	test_ttl();
 	test_bound();
 	test_random_model();
-	return failed;
+	return check_done("test_replay");
 }

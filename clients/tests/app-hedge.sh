@@ -26,8 +26,8 @@ awk -F, 'NR > 1 && ($1 % 100) < 2 {
 		if ($6 != 1 || $8 != "hedge") { print "bad id " $1 ": hedge_sent " $6 " winner " $8; err = 1 }
 	}
 	END { if (n != 6) { print n " bad ids, expected 6"; err = 1 } exit err }' \
-	"$T_DIR/app/requests.csv" >&2 || t_fail "a stalled id was not hedged"
-t_info "ok: every stalled id was hedged and its hedge won"
+	"$T_DIR/app/requests.csv" >&2 || fail "a stalled id was not hedged"
+info "ok: every stalled id was hedged and its hedge won"
 # The stalled originals answer 400 ms later; the run may end before the last
 # one or two do.
 dups=$(t_param app duplicates)
@@ -44,7 +44,7 @@ t_client tgt --mode app --hedge-delay 10ms --hedge-target "127.0.0.1:$port2" -n 
 t_check "hedge target: all answered" "$(t_param tgt answered) == 200"
 t_check "hedge target: the 4 bad ids were hedged" "$(t_param tgt hedges_sent) >= 4"
 awk -F, 'NR > 1 && ($1 % 100) < 2 && $8 != "hedge" { err = 1 } END { exit err }' \
-	"$T_DIR/tgt/requests.csv" || t_fail "hedge target: a stalled id was not won by the hedge"
+	"$T_DIR/tgt/requests.csv" || fail "hedge target: a stalled id was not won by the hedge"
 t_check "hedge target: P99 $(t_ms "$(t_summary tgt latency p99)") ms" \
 	"$(t_summary tgt latency p99) < 30e6"
 echo "PASS"

@@ -28,12 +28,12 @@ awk -F, 'NR > 1 {
 		n += bad
 	}
 	END { if (n != 6) { print n " bad ids, expected 6"; err = 1 } exit err }' \
-	"$T_DIR/base/requests.csv" >&2 || t_fail "stalls are not on exactly the bad ids"
-t_info "ok: the 6 bad ids and only they stalled"
+	"$T_DIR/base/requests.csv" >&2 || fail "stalls are not on exactly the bad ids"
+info "ok: the 6 bad ids and only they stalled"
 # The output files exist and are non-empty.
 for f in latency.hlog latency.hgrm summary.csv requests.csv params.txt summary.txt; do
-	[ -s "$T_DIR/base/$f" ] || t_fail "missing $f"
+	[ -s "$T_DIR/base/$f" ] || fail "missing $f"
 done
-grep -q '^#\[Histogram log format version 1.3\]' "$T_DIR/base/latency.hlog" || t_fail "hlog header"
-[ "$(grep -c '^[0-9]' "$T_DIR/base/latency.hlog")" -ge 3 ] || t_fail "hlog has < 3 intervals"
+grep -q '^#\[Histogram log format version 1.3\]' "$T_DIR/base/latency.hlog" || fail "hlog header"
+[ "$(grep -c '^[0-9]' "$T_DIR/base/latency.hlog")" -ge 3 ] || fail "hlog has < 3 intervals"
 echo "PASS"

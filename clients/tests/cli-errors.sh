@@ -5,11 +5,11 @@
 expect_usage_error() {
 	local err=$T_DIR/err rc=0
 	"$HEDGE_CLIENT" --out "$T_DIR/made" "$@" >/dev/null 2>"$err" || rc=$?
-	[ "$rc" = 2 ] || t_fail "hedge-client $* exited $rc, expected 2"
-	[ "$(wc -l <"$err")" = 1 ] || { cat "$err" >&2; t_fail "hedge-client $*: not exactly one error line"; }
-	grep -q '^hedge-client: error: ' "$err" || t_fail "hedge-client $*: message lacks the prefix"
-	[ ! -e "$T_DIR/made" ] || t_fail "hedge-client $* left $T_DIR/made behind"
-	t_info "ok: $* -> $(cat "$err")"
+	[ "$rc" = 2 ] || fail "hedge-client $* exited $rc, expected 2"
+	[ "$(wc -l <"$err")" = 1 ] || { cat "$err" >&2; fail "hedge-client $*: not exactly one error line"; }
+	grep -q '^hedge-client: error: ' "$err" || fail "hedge-client $*: message lacks the prefix"
+	[ ! -e "$T_DIR/made" ] || fail "hedge-client $* left $T_DIR/made behind"
+	info "ok: $* -> $(cat "$err")"
 }
 
 expect_usage_error
@@ -27,14 +27,16 @@ expect_usage_error --pin 99999 127.0.0.1:9
 expect_usage_error --sched realtime 127.0.0.1:9
 expect_usage_error --no-such-option 127.0.0.1:9
 expect_usage_error no-such-host.invalid:9
+expect_usage_error 127.0.0.1:0
+expect_usage_error --rate 100/s --max-lag 0 127.0.0.1:9
 
 # --out whose parent does not exist is refused before anything is sent.
 rc=0
 "$HEDGE_CLIENT" --out "$T_DIR/missing/dir" 127.0.0.1:9 >/dev/null 2>"$T_DIR/err" || rc=$?
-[ "$rc" = 2 ] && grep -q "does not exist" "$T_DIR/err" || t_fail "--out in a missing parent: rc $rc"
-[ ! -e "$T_DIR/missing" ] || t_fail "--out created its parent"
+[ "$rc" = 2 ] && grep -q "does not exist" "$T_DIR/err" || fail "--out in a missing parent: rc $rc"
+[ ! -e "$T_DIR/missing" ] || fail "--out created its parent"
 
-"$HEDGE_CLIENT" --help >"$T_DIR/help" || t_fail "--help exited non-zero"
+"$HEDGE_CLIENT" --help >"$T_DIR/help" || fail "--help exited non-zero"
 grep -q '^Examples:' "$T_DIR/help" && grep -q -- '--gc-pause' "$T_DIR/help" ||
-	t_fail "--help lacks examples or options"
+	fail "--help lacks examples or options"
 echo "PASS"

@@ -15,7 +15,7 @@ for attempt in 1 2; do
 	t_client calm --mode app -n 800 -w 0 "127.0.0.1:$port"
 	t_client gc --mode app --gc-pause 80ms@2/s --seed 3 -n 800 -w 0 "127.0.0.1:$port"
 	awk "BEGIN { exit !($(t_summary calm latency max) >= 50e6) }" || break
-	t_info "calm run disturbed (max $(t_ms "$(t_summary calm latency max)") ms), retrying"
+	info "calm run disturbed (max $(t_ms "$(t_summary calm latency max)") ms), retrying"
 done
 
 pauses=$(t_param gc gc_pauses)

@@ -1,6 +1,6 @@
-# lib.sh - shared helpers of hedge-client's integration tests (bash).
-# Sourced by each test; it sets up a scratch directory and a trap that stops
-# every process the test started and removes the scratch directory.
+# lib.sh - shared helpers of hedge-client's integration tests (bash), on top
+# of tests/lib.sh (skip, fail, info, track, the EXIT trap). Sourced by each
+# test; it makes a scratch directory, T_DIR, removed on exit.
 # Traffic stays on loopback; ports are random free ones.
 set -u
 
@@ -8,25 +8,9 @@ set -u
 : "${UDP_MISBEHAVE:=}"
 : "${CHAOS_SERVER:=}"
 
-T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hedge-client-test.XXXXXX")
-T_PIDS=()
-
-t_cleanup() {
-	local p
-	for p in "${T_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${T_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T_DIR"
-}
-trap t_cleanup EXIT
-trap 'exit 1' INT TERM
-
-t_fail() { echo "FAIL: $*" >&2; exit 1; }
-t_skip() { echo "SKIP: $*" >&2; exit 77; }
-t_info() { echo "# $*" >&2; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib.sh"
+work_dir
+T_DIR=$T_WORK
 
 # t_free_port - a random UDP port nobody listens on.
 t_free_port() {
@@ -38,7 +22,7 @@ t_free_port() {
 			return 0
 		fi
 	done
-	t_fail "no free UDP port found"
+	fail "no free UDP port found"
 }
 
 # t_wait_port PORT - until something is bound to UDP PORT (5 s at most).
@@ -48,11 +32,11 @@ t_wait_port() {
 		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 	done
-	t_fail "nothing listens on UDP port $1 after 5 s"
+	fail "nothing listens on UDP port $1 after 5 s"
 }
 
 t_need_chaos() {
-	[ -n "$CHAOS_SERVER" ] && [ -x "$CHAOS_SERVER" ] || t_skip "chaos-server is not built"
+	[ -n "$CHAOS_SERVER" ] && [ -x "$CHAOS_SERVER" ] || skip "chaos-server is not built"
 }
 
 # t_chaos PORT [OPTIONS...] - start chaos-server on 127.0.0.1:PORT.
@@ -60,7 +44,7 @@ t_chaos() {
 	local port=$1
 	shift
 	"$CHAOS_SERVER" --bind 127.0.0.1 --port "$port" "$@" >"$T_DIR/chaos-$port.log" 2>&1 &
-	T_PIDS+=($!)
+	track $!
 	t_wait_port "$port"
 }
 
@@ -70,7 +54,7 @@ t_misbehave() {
 	shift 2
 	"$UDP_MISBEHAVE" --port "$port" --mode "$mode" --lifetime 60s "$@" \
 		>"$T_DIR/misbehave-$port.log" 2>&1 &
-	T_PIDS+=($!)
+	track $!
 	t_wait_port "$port"
 }
 
@@ -82,7 +66,7 @@ t_client() {
 	shift
 	if ! "$HEDGE_CLIENT" --quiet --out "$T_DIR/$name" "$@" >"$T_DIR/$name.out" 2>"$T_DIR/$name.err"; then
 		cat "$T_DIR/$name.err" >&2
-		t_fail "hedge-client $* exited non-zero"
+		fail "hedge-client $* exited non-zero"
 	fi
 	cat "$T_DIR/$name.out" >&2
 }
@@ -104,8 +88,8 @@ t_ms() { awk -v v="$1" 'BEGIN { printf "%.3f", v / 1e6 }'; }
 # t_check DESCRIPTION AWK-EXPRESSION - fail unless the expression is true.
 t_check() {
 	if awk "BEGIN { exit !($2) }"; then
-		t_info "ok: $1"
+		info "ok: $1"
 	else
-		t_fail "$1 ($2)"
+		fail "$1 ($2)"
 	fi
 }

@@ -23,13 +23,13 @@ t_check "schedule error P50 $(t_ms "$serr50") ms < 5 ms" "$serr50 < 5e6"
 t_check "schedule error P99 $(t_ms "$serr99") ms < 100 ms" "$serr99 < 100e6"
 # The max is printed, not checked: other load on the shared VM has
 # descheduled the client for ~100 ms at a time (measured).
-t_info "schedule error max $(t_ms "$serrmax") ms"
+info "schedule error max $(t_ms "$serrmax") ms"
 elapsed=$(( $(t_param open end_mono_ns) - $(t_param open start_mono_ns) ))
 t_check "run lasted the schedule's 2 s ($(t_ms "$elapsed") ms)" "$elapsed > 1.99e9 && $elapsed < 2.5e9"
 # Intended send times are exactly 2 ms apart (drift-free arithmetic).
 awk -F, 'NR == 2 { t0 = $2 } NR > 1 { want = t0 + ($1 - 0) * 2000000
 		if ($2 != want) { print "id " $1 " intended " $2 ", expected " want; exit 1 } }' \
-	"$T_DIR/open/requests.csv" >&2 || t_fail "intended send times are off the 500/s grid"
+	"$T_DIR/open/requests.csv" >&2 || fail "intended send times are off the 500/s grid"
 # Most in flight at once (sends before earlier replies): ~5 expected.
 inflight=$(awk -F, 'NR > 1 { ev[n++] = $3 " 1"; ev[n++] = $4 " -1" }
 	END { for (i = 0; i < n; i++) print ev[i] }' "$T_DIR/open/requests.csv" |
@@ -38,5 +38,5 @@ t_check "requests overlap (max $inflight in flight)" "$inflight >= 3"
 # Corrected latency is never below the uncorrected one.
 t_check "corrected >= uncorrected" \
 	"$(t_summary open latency p50) >= $(t_summary open latency_uncorrected p50)"
-[ -s "$T_DIR/open/latency-uncorrected.hlog" ] || t_fail "no uncorrected interval log"
+[ -s "$T_DIR/open/latency-uncorrected.hlog" ] || fail "no uncorrected interval log"
 echo "PASS"

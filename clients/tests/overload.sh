@@ -2,7 +2,7 @@
 # A rate the machine cannot sustain is a clear error and a non-zero exit,
 # quickly, and leaves no --out directory.
 . "$(dirname "$0")/lib.sh"
-[ -n "$UDP_MISBEHAVE" ] || t_skip "udp-misbehave helper not built"
+[ -n "$UDP_MISBEHAVE" ] || skip "udp-misbehave helper not built"
 
 port=$(t_free_port)
 t_misbehave "$port" drop
@@ -15,8 +15,8 @@ timeout 30 "$HEDGE_CLIENT" --quiet --rate 5000000/s -n 2000000 -w 0 --timeout 10
 took=$(( $(date +%s%N) - start ))
 cat "$T_DIR/err" >&2
 t_check "exit status 1 (got $rc)" "$rc == 1"
-grep -q "cannot sustain --rate 5000000/s" "$T_DIR/err" || t_fail "no clear message"
+grep -q "cannot sustain --rate 5000000/s" "$T_DIR/err" || fail "no clear message"
 t_check "one error line" "$(wc -l <"$T_DIR/err") == 1"
 t_check "gave up quickly ($(t_ms "$took") ms)" "$took < 5e9"
-[ ! -e "$T_DIR/over" ] || t_fail "--out directory left behind"
+[ ! -e "$T_DIR/over" ] || fail "--out directory left behind"
 echo "PASS"

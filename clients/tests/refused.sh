@@ -10,16 +10,16 @@ for mode in baseline app; do
 	timeout 20 "$HEDGE_CLIENT" --quiet --mode "$mode" -n 10 -w 0 --out "$T_DIR/$mode" \
 		"127.0.0.1:$port" >"$T_DIR/out" 2>"$T_DIR/err" || rc=$?
 	cat "$T_DIR/err" >&2
-	[ "$rc" = 1 ] || t_fail "$mode: exit $rc, expected 1"
+	[ "$rc" = 1 ] || fail "$mode: exit $rc, expected 1"
 	grep -q "127.0.0.1:$port is unreachable: connection refused" "$T_DIR/err" ||
-		t_fail "$mode: no clear 'unreachable' message"
-	[ "$(wc -l <"$T_DIR/err")" = 1 ] || t_fail "$mode: more than one error line"
-	[ ! -e "$T_DIR/$mode" ] || t_fail "$mode: --out directory left behind"
-	[ ! -s "$T_DIR/out" ] || t_fail "$mode: printed a summary of a failed run"
+		fail "$mode: no clear 'unreachable' message"
+	[ "$(wc -l <"$T_DIR/err")" = 1 ] || fail "$mode: more than one error line"
+	[ ! -e "$T_DIR/$mode" ] || fail "$mode: --out directory left behind"
+	[ ! -s "$T_DIR/out" ] || fail "$mode: printed a summary of a failed run"
 done
 
 # The same for a hedge target that is down while the primary answers.
-[ -n "$UDP_MISBEHAVE" ] || t_skip "udp-misbehave helper not built"
+[ -n "$UDP_MISBEHAVE" ] || skip "udp-misbehave helper not built"
 live=$(t_free_port)
 t_misbehave "$live" stale --delay 30ms
 rc=0
@@ -27,5 +27,5 @@ timeout 20 "$HEDGE_CLIENT" --quiet --mode app --hedge-delay 5ms --hedge-target "
 	-n 10 -w 0 "127.0.0.1:$live" >/dev/null 2>"$T_DIR/err" || rc=$?
 cat "$T_DIR/err" >&2
 [ "$rc" = 1 ] && grep -q "127.0.0.1:$port is unreachable" "$T_DIR/err" ||
-	t_fail "hedge target down: exit $rc"
+	fail "hedge target down: exit $rc"
 echo "PASS"

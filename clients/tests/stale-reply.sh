@@ -6,7 +6,7 @@
 # latency is >= 5 ms (a wrong reply arrives within ~0.1 ms), and each one is
 # counted (the old id as a duplicate, the others as stale/foreign).
 . "$(dirname "$0")/lib.sh"
-[ -n "$UDP_MISBEHAVE" ] || t_skip "udp-misbehave helper not built"
+[ -n "$UDP_MISBEHAVE" ] || skip "udp-misbehave helper not built"
 
 for mode in baseline app; do
 	# A fresh peer per run: its "previous request" must be one of this run's.

@@ -53,5 +53,5 @@ int main(void)
 	histlog_reader_fini(&rd);
 	fclose(in);
 	ivlog_free(&l);
-	return CHECK_DONE();
+	return check_done("test_ivlog");
 }

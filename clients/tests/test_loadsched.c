@@ -78,5 +78,5 @@ int main(void)
 	test_schedule();
 	test_lag();
 	test_eta();
-	return CHECK_DONE();
+	return check_done("test_loadsched");
 }

@@ -95,6 +95,14 @@ static void test_invalid(void)
 	CHECK(PARSE(&o, "--bogus", "127.0.0.1:1") == -EINVAL, "unknown option");
 	CHECK(PARSE(&o, "127.0.0.1:1", "--requests") == -EINVAL, "missing value");
 	CHECK(PARSE(&o, "--out", "", "127.0.0.1:1") == -EINVAL, "empty --out");
+	CHECK(PARSE(&o, "127.0.0.1:0") == -EINVAL, "target port 0");
+	CHECK(PARSE(&o, "[::1]:0") == -EINVAL, "IPv6 target port 0");
+	CHECK(PARSE(&o, "--mode", "app", "--hedge-target", "127.0.0.2:0", "127.0.0.1:1") == -EINVAL,
+	      "hedge target port 0");
+	CHECK(PARSE(&o, "--rate", "100", "--max-lag", "0", "127.0.0.1:1") == -EINVAL,
+	      "zero --max-lag");
+	CHECK(PARSE(&o, "--rate", "100", "--max-lag", "0ms", "127.0.0.1:1") == -EINVAL,
+	      "zero --max-lag with a unit");
 }
 
 int main(void)
@@ -103,5 +111,5 @@ int main(void)
 	test_defaults();
 	test_valid();
 	test_invalid();
-	return CHECK_DONE();
+	return check_done("test_opts");
 }

@@ -89,5 +89,5 @@ int main(void)
 	test_parse();
 	test_deterministic();
 	test_statistics();
-	return CHECK_DONE();
+	return check_done("test_pausesched");
 }

@@ -53,5 +53,5 @@ int main(void)
 {
 	test_encode_decode();
 	test_classify();
-	return CHECK_DONE();
+	return check_done("test_wire");
 }

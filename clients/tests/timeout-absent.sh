@@ -3,7 +3,7 @@
 # request times out, the timeouts are counted and reported, and none of them
 # reaches the latency numbers.
 . "$(dirname "$0")/lib.sh"
-[ -n "$UDP_MISBEHAVE" ] || t_skip "udp-misbehave helper not built"
+[ -n "$UDP_MISBEHAVE" ] || skip "udp-misbehave helper not built"
 
 port=$(t_free_port)
 t_misbehave "$port" drop

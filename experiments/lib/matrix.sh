@@ -28,7 +28,7 @@ ra_profile() {
   SWEEP_DELAYS="1 2 5 10 20"
   STRESS_OPTS="--stress 1 --pin 1"
   GC_OPTS="--gc-pause 20ms@2/s"
-  ALL_EXPERIMENTS="E1 E2 E3 E4 E5"
+  ALL_EXPERIMENTS="E1 E2 E3 E4 E5 E6 E7 E8"   # E6/E7: lib/realproto.sh; E8: lib/e8.sh
 }
 
 # ra_arms EXPERIMENT - print the arms of an experiment, one per line.
@@ -47,8 +47,12 @@ ra_arms() {
     E3)  # overhead: no faults, no server delay, with and without the hedger
       echo "baseline|baseline|0|$DELAY|$b|clean||"
       echo "kernel|baseline|1|$DELAY|$b|clean||" ;;
-    E4)  # delay-line backends: hedged latency - T is the hold error
-      for d in $E4_BACKENDS; do echo "kernel-$d|baseline|1|$DELAY|$d|fast0||$d"; done ;;
+    E4)  # delay-line backends: hedged latency - T is the hold error; the
+      # -awake twins run with the CPUs kept out of idle (lib/donoharm.sh)
+      for d in $E4_BACKENDS; do
+        echo "kernel-$d|baseline|1|$DELAY|$d|fast0||$d"
+        [ "$KEEP_AWAKE" = 1 ] || echo "kernel-$d-awake|baseline|1|$DELAY|$d|fast0||$d-awake"
+      done ;;
     gate)  # the CI regression gate (experiments/regression/): no app arm
       echo "baseline|baseline|0|$DELAY|$b|faults||"
       echo "kernel|baseline|1|$DELAY|$b|faults||" ;;

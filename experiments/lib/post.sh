@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # post.sh - per-experiment tables that summarize does not make.
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/csv.sh"
 
 # ra_post_e4 - E4/hold.csv: per backend, the hold error of hedged requests
 # (latency - hedge delay; the server's fast path is 0 in E4, so what is left
@@ -13,12 +15,15 @@ ra_post_e4() {
   rate=${FAULT_RATE%\%}
   delay_us=$(awk -v d="$DELAY" 'BEGIN { sub(/ms$/, "", d); print d * 1000 }')
   echo "backend,hedged,hold_p50_us,hold_p99_us,hold_max_us,cpu_kernel_pct" > "$out.tmp"
-  for b in $(awk -F, '$1 == "E4" && $4 == "ok" { print $6 }' "$MANIFEST" | awk '!s[$0]++'); do
-    csvs=$(awk -F, -v b="$b" -v r="$RUN" '$1 == "E4" && $4 == "ok" && $6 == b { print r "/" $5 }' "$MANIFEST")
-    cpu=$(awk -F, -v b="$b" '$1 == "E4" && $4 == "ok" && $6 == b { s += $13; n++ } END { printf "%.1f", n ? s / n : 0 }' "$MANIFEST")
+  local e4ok='$col("experiment") == "E4" && $col("status") == "ok"'
+  for b in $(ra_csv "$e4ok"' { print $col("param") }' "$MANIFEST" | awk '!s[$0]++'); do
+    csvs=$(ra_csv -v b="$b" -v r="$RUN" "$e4ok"' && $col("param") == b { print r "/" $col("requests_csv") }' "$MANIFEST")
+    cpu=$(ra_csv -v b="$b" "$e4ok"' && $col("param") == b { s += $col("cpu_kernel_pct"); n++ }
+      END { printf "%.1f", n ? s / n : 0 }' "$MANIFEST")
     # shellcheck disable=SC2086
-    awk -F, -v rate="$rate" -v d="$delay_us" '
-      FNR > 1 && $5 != "timeout" && $4 != "" && $1 % 100 < rate { printf "%.1f\n", ($4 - $3) / 1000 - d }
+    ra_csv -v rate="$rate" -v d="$delay_us" '
+      $col("outcome") != "timeout" && $col("reply_ns") != "" && $col("id") % 100 < rate {
+        printf "%.1f\n", ($col("reply_ns") - $col("actual_send_ns")) / 1000 - d }
     ' $csvs | sort -g | awk -v b="$b" -v cpu="$cpu" '
       function at(p,   r) { r = int(p * NR / 100); if (r < p * NR / 100) r++; if (r < 1) r = 1; return v[r] }
       { v[NR] = $1 }
@@ -36,11 +41,14 @@ ra_post_e4() {
 ra_post_e3() {
   local out="$RUN/E3/bpf_stats.csv" list
   [ -d "$RUN/E3" ] || return 0
-  list=$(awk -F, -v r="$RUN" '$1 == "E3" && $4 == "ok" { f = r "/E3/" $2 "/trial-" $3 "/bpf_stats.csv"
-    if ((getline l < f) > 0) print f, $9; close(f) }' "$MANIFEST")
+  list=$(ra_csv -v r="$RUN" '$col("experiment") == "E3" && $col("status") == "ok" {
+    f = r "/E3/" $col("arm") "/trial-" $col("trial") "/bpf_stats.csv"
+    if ((getline l < f) > 0) print f, $col("total_requests"); close(f) }' "$MANIFEST")
   [ -n "$list" ] || return 0
   # "FILE REQUESTS" per trial -> per program: runs, time, ns/run, runs/request, trials.
-  while read -r f n; do awk -F, -v n="$n" 'FNR > 1 { print $1, $3, $4, n }' "$f"; done <<< "$list" | awk '
+  while read -r f n; do
+    ra_csv -v n="$n" '{ print $col("program"), $col("run_cnt"), $col("run_time_ns"), n }' "$f"
+  done <<< "$list" | awk '
     !($1 in runs) { order[++k] = $1 }
     { runs[$1] += $2; ns[$1] += $3; req[$1] += $4; tr[$1]++ }
     END { print "program,run_cnt,run_time_ns,ns_per_run,requests,runs_per_request,ns_per_request,trials"

@@ -116,6 +116,7 @@ ra_server_opts() {
     faults) echo "--fault-rate $FAULT_RATE --stall $STALL --fast $FAST --replay-ttl 1s" ;;
     fast0)  echo "--fault-rate $FAULT_RATE --stall $STALL --fast 0 --replay-ttl 1s" ;;
     clean)  echo "--fault-rate 0 --fast 0" ;;
+    nofaults) echo "--fault-rate 0 --fast $FAST" ;;   # E8: no stalls, the fast path only
   esac
 }
 
@@ -152,7 +153,7 @@ ra_trial_body() {
 
   # shellcheck disable=SC2046
   ip netns exec "$SERVER_NS" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \
-    > "$tdir/server.log" 2>&1 &
+    --stats-file "$tdir/server.stats" > "$tdir/server.log" 2>&1 &
   spid=$!
   RA_PIDS+=("$spid")
   ra_wait_line "$tdir/server.log" 'listening on' "$spid" 10 \
@@ -178,6 +179,7 @@ ra_trial_body() {
 
   # Bounded: the estimate is generous already; three times it plus a minute.
   limit=$(awk -v e="$(ra_estimate "$armline")" 'BEGIN { printf "%d", 3 * e + 60 }')
+  ! ra_awake_arm "$name" || ra_awake_start   # E4's -awake twins (lib/donoharm.sh)
   c0=$(ra_cpu_sample)
   # baseline never hedges: the delay goes to the client only in app mode.
   local hedge_opt=""
@@ -190,6 +192,7 @@ ra_trial_body() {
   cpid=$!
   RA_PIDS+=("$cpid")
   wait "$cpid" || rc=$?
+  ra_awake_stop
   c1=$(ra_cpu_sample)
   [ ${#stats_cmd[@]} = 0 ] || ra_bpf_stats_split "$hpid" "$tdir"
   cpu=$(echo "$c0 $c1" | awk '{ d = $5 - $2; if (d <= 0) d = 1; printf "%.1f,%.1f", 100 * ($4 - $1) / d, 100 * ($6 - $3) / d }')
@@ -200,19 +203,23 @@ ra_trial_body() {
   mv "$tdir/requests.csv" "$rawdir/requests.csv"
   # Requests that could rightly have been hedged: timed out, or answered no
   # sooner than T - 1 ms (the hedger's clock starts after the client's).
-  slow=$(awk -F, -v d="$delay" 'BEGIN { sub(/ms$/, "", d); lim = (d - 1) * 1e6 }
-    NR > 1 && ($5 == "timeout" || $4 - $3 >= lim) { n++ } END { print n + 0 }' "$rawdir/requests.csv")
-  # "hedges sent N (won M)  duplicates seen D  stale/mismatched replies X (late L, ...)":
-  # a late reply to an earlier request is a duplicate that reached the client too.
-  hedges=$(grep -oE 'hedges sent [0-9]+' "$tdir/client.txt" | grep -oE '[0-9]+$' || true)
-  dups=$(awk '{ for (i = 1; i < NF; i++) { if ($i == "seen") d = $(i + 1); if ($i == "(late") { l = $(i + 1); sub(/,/, "", l) } } }
-              END { if (d != "") print d + l }' "$tdir/client.txt")
+  slow=$(ra_csv -v lim="$(awk -v d="$delay" 'BEGIN { sub(/ms$/, "", d); print (d - 1) * 1e6 }')" '
+    $col("outcome") == "timeout" || $col("reply_ns") - $col("actual_send_ns") >= lim { n++ }
+    END { print n + 0 }' "$rawdir/requests.csv")
+  # The client's counters (params.txt): a late reply to an earlier request
+  # is a duplicate that reached the client too.
+  hedges=$(ra_keyval hedges_sent "$tdir/params.txt")
+  dups=$(awk -F= '$1 == "duplicates" { d = $2 } $1 == "late" { l = $2 } END { if (d != "") print d + l }' \
+    "$tdir/params.txt")
 
   if [ "$hedged" = 1 ]; then
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" > "$tdir/hedger-stats.txt" 2>&1 \
       || { ra_fail "$tdir" "hedger stats failed: $(tail -n1 "$tdir/hedger-stats.txt")"; return 1; }
-    hedges=$(awk '$1 == "hedges_sent" { print $2 }' "$tdir/hedger-stats.txt")
-    [ -n "$hedges" ] || { ra_fail "$tdir" "no hedges_sent counter in hedger stats"; return 1; }
+    ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" --prometheus > "$tdir/hedger-stats.prom" 2>&1 \
+      || { ra_fail "$tdir" "hedger stats --prometheus failed: $(tail -n1 "$tdir/hedger-stats.prom")"; return 1; }
+    hedges=$(awk '$1 ~ /^hedger_hedges_sent_total[{ ]/ || $1 == "hedger_hedges_sent_total" { print $2 }' \
+      "$tdir/hedger-stats.prom")
+    [ -n "$hedges" ] || { ra_fail "$tdir" "no hedger_hedges_sent_total in hedger stats --prometheus"; return 1; }
     kill -INT "$hpid"
     ra_wait_pid "$hpid" 15 || { ra_fail "$tdir" "hedger did not stop on SIGINT"; return 1; }
     RA_HEDGER_PID=""
@@ -220,8 +227,9 @@ ra_trial_body() {
   kill -TERM "$spid"
   ra_wait_pid "$spid" 10 || { ra_fail "$tdir" "chaos-server did not stop on SIGTERM"; return 1; }
   RA_PIDS=()
-  stalled=$(grep 'stats (exit)' "$tdir/server.log" | grep -oE ' stalled=[0-9]+' | cut -d= -f2)
-  replay=$(grep 'stats (exit)' "$tdir/server.log" | grep -oE ' replay_hits=[0-9]+' | cut -d= -f2)
-  [ -n "$stalled" ] || { ra_fail "$tdir" "no final stats line from chaos-server"; return 1; }
+  [ "$(ra_keyval when "$tdir/server.stats")" = exit ] \
+    || { ra_fail "$tdir" "no final counters from chaos-server ($tdir/server.stats)"; return 1; }
+  stalled=$(ra_keyval stalled "$tdir/server.stats")
+  replay=$(ra_keyval replay_hits "$tdir/server.stats")
   return 0
 }

@@ -14,7 +14,10 @@
 #     (server: replay hits != stalled ids), or the hedges sent are not
 #     accounted for: fewer than the stalled ids, or more than the requests
 #     whose reply came no sooner than T - 1 ms (a reply slower than T is
-#     rightly hedged; on this shared VM 11 of 20 runs had 1-2 such hedges).
+#     rightly hedged; on this shared VM 11 of 20 runs had 1-2 such hedges);
+#   - do-no-harm (E3: no faults, baseline and kernel-hedged in the same run):
+#     kernel P50, P99, P99.9 or MAX above the baseline's by more than its
+#     margin.
 # The margins and why they are what they are: experiments/regression/README.md.
 set -euo pipefail
 
@@ -25,6 +28,11 @@ STALL_MS=${GATE_STALL_MS:-400}
 # Margins above T + fast, from measured run-to-run variance (README.md).
 P99_MARGIN_MS=${GATE_P99_MARGIN_MS:-1.0}
 MAX_MARGIN_MS=${GATE_MAX_MARGIN_MS:-200}
+# Do-no-harm margins (E3, kernel minus baseline, us), from measure_e3.sh.
+E3_P50_MARGIN_US=${GATE_E3_P50_MARGIN_US:-250}
+E3_P99_MARGIN_US=${GATE_E3_P99_MARGIN_US:-10000}
+E3_P999_MARGIN_US=${GATE_E3_P999_MARGIN_US:-20000}
+E3_MAX_MARGIN_US=${GATE_E3_MAX_MARGIN_US:-100000}
 
 [ $# -eq 1 ] || { echo "usage: check.sh RUN_DIR" >&2; exit 2; }
 run=$1
@@ -32,13 +40,14 @@ for f in summary.csv manifest.csv; do
   [ -f "$run/$f" ] || { echo "check.sh: $run/$f is missing" >&2; exit 1; }
 done
 
-awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN_MS" -v mmax="$MAX_MARGIN_MS" '
+awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN_MS" -v mmax="$MAX_MARGIN_MS" \
+  -v e50="$E3_P50_MARGIN_US" -v e99="$E3_P99_MARGIN_US" -v e999="$E3_P999_MARGIN_US" -v emax="$E3_MAX_MARGIN_US" '
   function bad(msg) { print "GATE FAIL: " msg; failed = 1 }
   function ok(msg) { print "gate ok:   " msg }
   FILENAME ~ /manifest.csv$/ {
     if (FNR == 1) { for (i = 1; i <= NF; i++) m[$i] = i; next }
     if ($m["status"] != "ok") { bad($m["arm"] " trial " $m["trial"] " failed"); next }
-    if ($m["arm"] == "kernel") {
+    if ($m["experiment"] == "gate" && $m["arm"] == "kernel") {
       ktrials++
       h = $m["hedges_sent"]; st = $m["stalled"]; rh = $m["replay_hits"]; slow = $m["slow_requests"]
       if (rh != st)
@@ -52,6 +61,11 @@ awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN
     next
   }
   FNR == 1 { for (i = 1; i <= NF; i++) s[$i] = i; next }
+  $s["experiment"] == "E3" && ($s["arm"] == "baseline" || $s["arm"] == "kernel") {
+    e3[$s["arm"], "P50"] = $s["p50_ms"]; e3[$s["arm"], "P99"] = $s["p99_ms"]; e3[$s["arm"], "P99.9"] = $s["p999_ms"]; e3[$s["arm"], "MAX"] = $s["max_ms"]
+    seen_e3[$s["arm"]] = 1
+    next
+  }
   $s["arm"] == "baseline" {
     seen_base = 1
     if ($s["p99_ms"] == "" || $s["p99_ms"] + 0 < stall) bad("baseline P99 " $s["p99_ms"] " ms < stall " stall " ms: the faults did not happen")
@@ -69,6 +83,15 @@ awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN
     if ($s["timeouts"] != 0) bad("kernel arm: " $s["timeouts"] " timeouts")
   }
   END {
+    if (!seen_e3["baseline"] || !seen_e3["kernel"]) bad("no E3 baseline and kernel arms in summary.csv (do-no-harm)")
+    else {
+      split("P50 P99 P99.9 MAX", pn, " "); lim["P50"] = e50; lim["P99"] = e99; lim["P99.9"] = e999; lim["MAX"] = emax
+      for (i = 1; i <= 4; i++) {
+        p = pn[i]; d = (e3["kernel", p] - e3["baseline", p]) * 1000
+        msg = sprintf("E3 do-no-harm %s: kernel %s ms - baseline %s ms = %+.0f us", p, e3["kernel", p], e3["baseline", p], d)
+        if (d > lim[p] + 0) bad(msg " > " lim[p] " us"); else ok(msg " <= " lim[p] " us")
+      }
+    }
     if (!seen_base) bad("no baseline arm in summary.csv")
     if (!seen_kern || !ktrials) bad("no kernel arm in summary.csv or manifest.csv")
     exit failed

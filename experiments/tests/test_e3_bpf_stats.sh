@@ -9,8 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: test_e3_bpf_stats.sh BUILD_DIR}" && pwd)
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/../../tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, BPF)"
 ip netns list >/dev/null 2>&1 || skip "no network namespace support (ip netns)"
@@ -18,8 +17,8 @@ for b in hedger/hedger hedger/progstats chaos-server/chaos-server clients/hedge-
   [ -x "$build/$b" ] || fail "$build/$b is not built"
 done
 requests=300 warmup=30
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+work_dir
+tmp=$T_WORK
 sysctl_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
 
 "$root/experiments/run_all.sh" --experiments E3 --trials 1 --requests $requests --warmup $warmup \

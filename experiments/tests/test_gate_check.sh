@@ -3,20 +3,23 @@
 # hand-made runs: a good one passes, and each rule, broken alone, fails it.
 set -euo pipefail
 check=$(cd "$(dirname "$0")/../regression" && pwd)/check.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tests/lib.sh"
+work_dir
+tmp=$T_WORK
 
 # good RUN: T 10 + fast 2 = 12 ms; P99 12.1, MAX 13.0 are inside the default
 # margins; baseline P99 400.1 >= 400; every stalled id hedged once (replay
 # hits = stalled); trial 2 has one extra hedge, covered by 42 slow replies;
-# no duplicates.
+# no duplicates. E3 (no faults): kernel 11/41/58 us over the baseline at
+# P99/P99.9/MAX (3 us at P50), inside the do-no-harm margins.
 good() {
   mkdir -p "$1"
   cat > "$1/summary.csv" <<S
 experiment,arm,param,trials,failed,requests,answered,p50_ms,p95_ms,p99_ms,p999_ms,max_ms,p99_ci_lo_ms,p99_ci_hi_ms,max_ci_lo_ms,max_ci_hi_ms,p99_reduction_pct,timeouts,hedges_sent,extra_pct,duplicates
 gate,baseline,,2,0,4000,4000,2.05,2.15,400.100,400.2,400.3,400.1,400.1,400.2,400.3,,0,0,0.00,0
 gate,kernel,,2,0,4000,4000,2.05,2.15,12.100,12.3,13.000,12.1,12.1,12.9,13.0,97.0,0,84,2.00,0
+E3,baseline,,2,0,4000,4000,0.015,0.017,0.019,0.109,0.142,0.018,0.020,0.120,0.142,,0,0,0.00,0
+E3,kernel,,2,0,4000,4000,0.018,0.020,0.030,0.150,0.200,0.029,0.031,0.180,0.200,,0,0,0.00,0
 S
   cat > "$1/manifest.csv" <<M
 experiment,arm,trial,status,requests_csv,param,hedges_sent,duplicates,total_requests,stalled,backend,cpu_busy_pct,cpu_kernel_pct,replay_hits,slow_requests
@@ -24,6 +27,8 @@ gate,baseline,1,ok,raw/a.csv,,0,0,2000,40,,50.0,5.0,0,40
 gate,kernel,1,ok,raw/b.csv,,40,0,2000,40,htb,50.0,5.0,40,40
 gate,kernel,2,ok,raw/c.csv,,41,0,2000,40,htb,50.0,5.0,40,42
 gate,baseline,2,ok,raw/d.csv,,0,0,2000,40,,50.0,5.0,0,40
+E3,baseline,1,ok,raw/e.csv,,0,0,2000,0,,50.0,5.0,0,0
+E3,kernel,1,ok,raw/f.csv,,0,0,2000,0,htb,50.0,5.0,0,0
 M
 }
 
@@ -39,7 +44,7 @@ expect_fail() {
 
 good "$tmp/good"
 "$check" "$tmp/good" > "$tmp/good/out" || fail "good run failed the gate: $(cat "$tmp/good/out")"
-[ "$(grep -c '^gate ok' "$tmp/good/out")" = 6 ] || fail "good run: $(cat "$tmp/good/out")"
+[ "$(grep -c '^gate ok' "$tmp/good/out")" = 10 ] || fail "good run: $(cat "$tmp/good/out")"
 
 expect_fail p99 summary.csv 's/^gate,kernel,,2,0,4000,4000,2.05,2.15,12.100/gate,kernel,,2,0,4000,4000,2.05,2.15,13.600/' 'kernel P99 13.600'
 expect_fail max summary.csv 's/12.3,13.000,/12.3,400.500,/' 'kernel MAX 400.500'
@@ -51,6 +56,13 @@ expect_fail unhedged manifest.csv 's/^\(gate,kernel,1,.*\),40,40$/\1,39,40/' 'se
 expect_fail nostall manifest.csv 's/^gate,kernel,1,ok,raw\/b.csv,,40,0,2000,40,htb,50.0,5.0,40,40/gate,kernel,1,ok,raw\/b.csv,,0,0,2000,0,htb,50.0,5.0,0,0/' 'no stalled ids'
 expect_fail failed manifest.csv 's/^gate,kernel,2,ok/gate,kernel,2,failed/' 'kernel trial 2 failed'
 expect_fail nokernel summary.csv '/^gate,kernel/d' 'no kernel arm'
+# Do-no-harm (E3): each percentile alone over its margin; E3 missing.
+expect_fail e3p50 summary.csv 's/^E3,kernel,,2,0,4000,4000,0.018,/E3,kernel,,2,0,4000,4000,0.400,/' 'E3 do-no-harm P50: kernel 0.400'
+expect_fail e3p99 summary.csv 's/^\(E3,kernel,,2,0,4000,4000,0.018,0.020\),0.030,/\1,500.000,/' 'E3 do-no-harm P99: kernel 500.000'
+expect_fail e3p999 summary.csv 's/^\(E3,kernel,.*,0.030\),0.150,/\1,500.000,/' 'E3 do-no-harm P99.9: kernel 500.000'
+expect_fail e3max summary.csv 's/^\(E3,kernel,.*,0.150\),0.200,/\1,900.000,/' 'E3 do-no-harm MAX: kernel 900.000'
+expect_fail noe3 summary.csv '/^E3,/d' 'no E3 baseline and kernel'
 # Margins come from the environment too (the CI may widen them knowingly).
 if GATE_P99_MARGIN_MS=0.05 "$check" "$tmp/good" > /dev/null; then fail "a 0.05 ms P99 margin passed 12.1 ms"; fi
+if GATE_E3_P99_MARGIN_US=5 "$check" "$tmp/good" > /dev/null; then fail "a 5 us E3 P99 margin passed 11 us"; fi
 echo "gate check: all checks passed"

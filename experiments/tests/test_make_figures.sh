@@ -5,10 +5,10 @@
 set -euo pipefail
 summarize=$1
 plots=$(cd "$(dirname "$0")/../../plots" && pwd)
-command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tests/lib.sh"
+command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+work_dir
+tmp=$T_WORK
 
 mkdir -p "$tmp/run/raw"
 echo "experiment,arm,trial,status,requests_csv,param,hedges_sent,total_requests" > "$tmp/run/manifest.csv"

@@ -5,9 +5,9 @@
 # with no measured trial it writes nothing.
 set -euo pipefail
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tests/lib.sh"
+work_dir
+tmp=$T_WORK
 ra_log() { echo "$*" >&2; }
 # shellcheck source=/dev/null
 . "$lib/post.sh"

@@ -3,9 +3,9 @@
 # CIs and counts are worked out below by hand, plus its bad-input handling.
 set -euo pipefail
 summarize=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tests/lib.sh"
+work_dir
+tmp=$T_WORK
 
 mkdir -p "$tmp/run/raw"
 # baseline trial 1: request i takes i ms (1..100); trial 2: 2i ms (2..200).
@@ -83,5 +83,14 @@ if "$summarize" "$tmp/bad/manifest.csv" 2> "$tmp/err"; then fail "accepted a mis
 printf 'experiment,arm,trial,status,requests_csv,hedges_sent\nE1,a,1,ok,raw/b1.csv,x\n' > "$tmp/run/bad.csv"
 if "$summarize" -o "$tmp/bad" "$tmp/run/bad.csv" 2> "$tmp/err"; then fail "accepted hedges_sent x"; fi
 [ "$(wc -l < "$tmp/err")" = 1 ] || fail "bad count: $(cat "$tmp/err")"
+# A row shorter than the header, in the manifest and in a trial's CSV.
+printf 'experiment,arm,trial,status,requests_csv\nE1,a,1\n' > "$tmp/run/short.csv"
+if "$summarize" -o "$tmp/bad" "$tmp/run/short.csv" 2> "$tmp/err"; then fail "accepted a short manifest row"; fi
+grep -q 'short.csv:2: 3 columns, the header has 5' "$tmp/err" || fail "short manifest row: $(cat "$tmp/err")"
+head -n 2 "$tmp/run/raw/b1.csv" > "$tmp/run/raw/short-trial.csv"
+echo 7 >> "$tmp/run/raw/short-trial.csv"
+printf 'experiment,arm,trial,status,requests_csv\nE1,a,1,ok,raw/short-trial.csv\n' > "$tmp/run/short2.csv"
+if "$summarize" -o "$tmp/bad" "$tmp/run/short2.csv" 2> "$tmp/err"; then fail "accepted a short trial row"; fi
+grep -q 'short-trial.csv:3: 1 columns, the header has' "$tmp/err" || fail "short trial row: $(cat "$tmp/err")"
 "$summarize" --help | grep -q '^Usage: summarize' || fail "--help"
 echo "summarize: all checks passed"

@@ -5,17 +5,7 @@
 #include <string.h>
 
 #include "../sumstat.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
+#include "check.h"
 
 static void test_rank(void)
 {
@@ -132,9 +122,5 @@ int main(void)
 	test_empty();
 	test_rng();
 	test_bootstrap();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	else
-		printf("sumstat: all checks passed\n");
-	return failures ? 1 : 0;
+	return check_done("sumstat");
 }

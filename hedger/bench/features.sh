@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hedger/bench/features.sh [BUILD_DIR] - numbers for the issue-6 features,
+# hedger/bench/features.sh [BUILD_DIR] - numbers for replicas, adaptive delay and budget,
 # written to results/bench/hedger-features-<date>.txt (kernel, commit, CPU,
 # load average in the header). Runs in a netns-lab replicas lab it creates
 # and removes (addresses 198.18.0.0/15 only); needs root. Closed loop

@@ -59,7 +59,11 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel = hedger_bpf__open();
 	if (!t->skel)
 		return -errno;
+	t->id_offset = cfg->id_offset;
+	t->id_width = cfg->id_width ? cfg->id_width : 4;
+	t->id_be = cfg->id_be;
 	t->skel->rodata->cfg_backend = (uint32_t)cfg->backend;
+	t->skel->rodata->cfg_proto = (uint32_t)cfg->proto;
 	t->skel->rodata->cfg_delay_ns = cfg->delay_ns ? cfg->delay_ns : 10000000;
 	t->skel->rodata->cfg_id_offset = cfg->id_offset;
 	t->skel->rodata->cfg_id_width = cfg->id_width ? cfg->id_width : 4;
@@ -73,8 +77,10 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_replicas = cfg->replicas;
 	t->skel->rodata->cfg_tied = cfg->tied;
 	t->skel->rodata->cfg_tied_ifindex = 1;
-	if (cfg->sb_size)
-		bpf_map__set_max_entries(t->skel->maps.scoreboard, cfg->sb_size);
+	if (cfg->sb_size) {
+		bpf_map__set_max_entries(t->skel->maps.scoreboard, cfg->sb_size / HEDGER_SB_WAYS);
+		t->skel->rodata->cfg_sb_mask = cfg->sb_size / HEDGER_SB_WAYS - 1;
+	}
 	err = hedger_bpf__load(t->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES) {
@@ -116,6 +122,45 @@ uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width,
 		buf[off + i] = (uint8_t)(id >> shift);
 	}
 	return len;
+}
+
+/* One's complement sum of @n bytes, big-endian 16-bit words. */
+static uint32_t sum16(const uint8_t *b, uint32_t n, uint32_t sum)
+{
+	for (uint32_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold16(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* tb_udp_csum - write the UDP checksum of the datagram at @l4 (RFC 768),
+ * computed here independently of the kernel, in the form @kind asks for. */
+static void tb_udp_csum(uint8_t *d, uint32_t l3, uint32_t l4, int family, int kind)
+{
+	uint16_t len = (uint16_t)(d[l4 + 4] << 8 | d[l4 + 5]), c;
+	uint32_t ph = family == 6 ? sum16(d + l3 + 8, 32, 0) : sum16(d + l3 + 12, 8, 0);
+
+	ph += 17 + len;
+	d[l4 + 6] = d[l4 + 7] = 0;
+	if (kind == TB_CSUM_PARTIAL) {
+		c = fold16(ph);
+	} else {
+		c = (uint16_t)~fold16(sum16(d + l4, len, ph));
+		if (c == 0)
+			c = 0xffff;
+		if (kind == TB_CSUM_BAD)
+			c = (uint16_t)(c + 1);
+	}
+	d[l4 + 6] = (uint8_t)(c >> 8);
+	d[l4 + 7] = (uint8_t)c;
 }
 
 void tb_build(struct tb_pkt *p, const struct tb_spec *s)
@@ -176,6 +221,8 @@ void tb_build(struct tb_pkt *p, const struct tb_spec *s)
 	memcpy(d + l4 + 4, &v16, 2);
 	memcpy(d + l4 + 8, s->payload, s->payload_len);
 	p->len = l4 + udp_len;
+	if (s->csum != TB_CSUM_NONE || s->family == 6)
+		tb_udp_csum(d, l3, l4, s->family, s->csum);
 	if (s->ethertype) {
 		d[12] = (uint8_t)(s->ethertype >> 8);
 		d[13] = (uint8_t)s->ethertype;
@@ -207,6 +254,11 @@ int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint3
 	int err;
 
 	memset(&ctx, 0, sizeof(ctx));
+	if (mark == TB_MARK_CLONE) {
+		struct hedger_sb_slot v;
+
+		mark = HEDGER_MARK_HEDGE(tb_slot_of(t, p, false, &v) ? 0 : HEDGER_CTL_GEN(v.ctl));
+	}
 	ctx.mark = mark;
 	opts.data_in = p->data;
 	opts.data_size_in = p->len;
@@ -246,7 +298,38 @@ void tb_reset_counters(struct tb *t)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.counters), &k, zero, BPF_ANY);
 }
 
-int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_val *v)
+/* sb_lookup_key - see tb_sb_lookup. */
+static int sb_lookup_key(struct tb *t, const struct hedger_sb_key *k, struct hedger_sb_slot *v)
+{
+	struct hedger_sb_bucket b;
+	uint32_t idx, best_gen = 0;
+	__u64 tag;
+	int found = -1;
+
+	idx = hedger_sb_hash(k, t->skel->rodata->cfg_sb_seed, t->skel->rodata->cfg_sb_mask, &tag);
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.scoreboard), &idx, &b))
+		return -ENOENT;
+	for (int i = 0; i < HEDGER_SB_WAYS; i++) {
+		uint32_t st = HEDGER_CTL_STATE(b.way[i].ctl), gen = HEDGER_CTL_GEN(b.way[i].ctl);
+
+		if (b.way[i].tag != tag || st == HEDGER_ST_FREE)
+			continue;
+		if (st == HEDGER_ST_PENDING || st == HEDGER_ST_HEDGED) {
+			found = i;
+			break;
+		}
+		if (found < 0 || gen > best_gen) {
+			found = i;
+			best_gen = gen;
+		}
+	}
+	if (found < 0)
+		return -ENOENT;
+	*v = b.way[found];
+	return 0;
+}
+
+int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_slot *v)
 {
 	struct hedger_sb_key k;
 
@@ -259,7 +342,49 @@ int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_val *v)
 	k.dport = htons(TB_PORT);
 	k.family = (uint8_t)family;
 	k.id = id;
-	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.scoreboard), &k, v) ? -ENOENT : 0;
+	return sb_lookup_key(t, &k, v);
+}
+
+int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v)
+{
+	const uint8_t *d = p->data;
+	struct hedger_sb_key k;
+	uint32_t l4, alen;
+	const uint8_t *src, *dst;
+	uint64_t id = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (d[12] == 0x86 && d[13] == 0xdd) {
+		k.family = 6;
+		src = d + 14 + 8;
+		dst = d + 14 + 24;
+		alen = 16;
+		l4 = 14 + 40 + (d[14 + 6] == 17 ? 0 : 8);
+	} else {
+		k.family = 4;
+		src = d + 14 + 12;
+		dst = d + 14 + 16;
+		alen = 4;
+		l4 = 14 + (uint32_t)(d[14] & 0x0f) * 4;
+	}
+	memcpy(reply ? k.daddr.a : k.saddr.a, src, alen);
+	memcpy(reply ? k.saddr.a : k.daddr.a, dst, alen);
+	memcpy(reply ? &k.dport : &k.sport, d + l4, 2);
+	memcpy(reply ? &k.sport : &k.dport, d + l4 + 2, 2);
+	for (uint32_t i = 0; i < t->id_width; i++) {
+		uint8_t b = d[l4 + 8 + t->id_offset + i];
+
+		id |= (uint64_t)b << (t->id_be ? 8 * (t->id_width - 1 - i) : 8 * i);
+	}
+	k.id = id;
+	return sb_lookup_key(t, &k, v);
+}
+
+uint32_t tb_state(struct tb *t, int family, uint64_t id)
+{
+	struct hedger_sb_slot v;
+
+	return tb_sb_lookup(t, family, id, &v) ? HEDGER_ST_FREE : HEDGER_CTL_STATE(v.ctl);
 }
 
 int tb_finish(void)

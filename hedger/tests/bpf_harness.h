@@ -27,17 +27,24 @@ struct tb_cfg {
 	int backend;
 	uint32_t id_offset, id_width;
 	bool id_be;
-	uint32_t sb_size;	/* 0: default */
+	uint32_t sb_size;	/* scoreboard slots, a power of two >= 4; 0: default */
 	uint32_t classes;
 	uint64_t delay_ns;
 	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
-	bool adaptive, budget, replicas, tied;	/* issue-6 paths (rodata switches) */
+	bool adaptive, budget, replicas, tied;	/* policy paths (rodata switches) */
+	int proto;		/* enum hedger_proto */
 };
 
 struct tb {
 	struct hedger_bpf *skel;
 	int ncpu;
+	uint32_t id_offset, id_width;	/* the id window, to find a packet's slot */
+	bool id_be;
 };
+
+/* tb_run mark: "the clone of this request", i.e. HEDGER_MARK_HEDGE with the
+ * generation of the packet's open (or newest) scoreboard slot. */
+#define TB_MARK_CLONE 0xffffffffu
 
 struct tb_pkt {
 	uint8_t data[2048];
@@ -57,6 +64,14 @@ struct tb_spec {
 	uint32_t payload_len;
 	uint32_t truncate;	/* >0: cut the frame to this many bytes */
 	uint16_t ethertype;	/* >0: overrides the EtherType */
+	int csum;		/* UDP checksum: TB_CSUM_GOOD (default), ... */
+};
+
+enum {
+	TB_CSUM_GOOD = 0,	/* correct */
+	TB_CSUM_NONE,		/* 0: "no checksum" (IPv4 only) */
+	TB_CSUM_BAD,		/* correct + 1: a corrupt or forged datagram */
+	TB_CSUM_PARTIAL,	/* the pseudo-header sum, as checksum offload leaves it */
 };
 
 /* tb_skip_unless_root - exit 77 with the reason when root/BPF/netns is missing. */
@@ -70,15 +85,22 @@ void tb_build_id(struct tb_pkt *p, uint64_t id, bool reply);
 /* tb_payload_id - a payload whose id window at @off holds @id (@width, @be). */
 uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width, bool be,
 		       uint64_t id);
-/* tb_run - run @prog on @p with skb->mark @mark; *out gets the packet after. */
+/* tb_run - run @prog on @p with skb->mark @mark (or TB_MARK_CLONE); *out
+ * gets the packet after. */
 int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint32_t mark,
 	   int *retval, struct tb_pkt *out);
 /* The skb fields after the last tb_run (mark, priority, tstamp, ...). */
 extern struct __sk_buff tb_last_ctx;
 uint64_t tb_counter(struct tb *t, int idx);
 void tb_reset_counters(struct tb *t);
-/* tb_sb_lookup - scoreboard entry for the request (@family, @id); 0 or -ENOENT. */
-int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_val *v);
+/* tb_sb_lookup - the scoreboard slot of the request (@family, @id) from the
+ * default client port: the open one if there is one, else the newest; 0 or
+ * -ENOENT. tb_state: its state (HEDGER_ST_FREE when there is none). */
+int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_slot *v);
+uint32_t tb_state(struct tb *t, int family, uint64_t id);
+/* tb_slot_of - the slot (as tb_sb_lookup) of the request @p is, or whose
+ * reply it is (@reply); 0 or -ENOENT. */
+int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v);
 
 /* Assertion helpers: print the failing check and count it. */
 extern int tb_failures;

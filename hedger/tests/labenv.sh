@@ -1,49 +1,81 @@
-# labenv.sh: sourced by the hedger's replica/adaptive/budget tests. Uses
-# netns-lab's `lab.sh up replicas N` (client -> router -> replica k at
-# 198.18.k.1) with a private state directory, and removes the lab, the
-# processes started here and the work directory from the caller's EXIT trap.
-# Needs: HEDGER_BUILD, CHAOS_SERVER, HEDGE_CLIENT (meson env).
+# labenv.sh: sourced by the hedger's namespace tests, on top of tests/lib.sh
+# (skip, fail, track, wait_line, the EXIT trap). Builds the topology with
+# netns-lab's lab.sh (a private state directory): `pair` (client <-> server
+# over one veth) or `replicas N` (client -> router -> replica k at
+# 198.18.k.1), and removes the lab, the processes started here and the work
+# directory when the test exits. Needs: HEDGER_BUILD (meson env); the
+# replicas tests also CHAOS_SERVER and HEDGE_CLIENT.
 
-# skip, fail, nslib_require and nslib_wait_line come from nslib.sh.
-. "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib.sh"
 
-LABENV_PIDS=""
-
-labenv_require() {
-	nslib_require
-	[ -x "${CHAOS_SERVER:-}" ] || skip "chaos-server not built"
-	[ -x "${HEDGE_CLIENT:-}" ] || skip "hedge-client not built"
+# labenv_require_lab - skip (77) without root, namespaces or netns-lab.
+labenv_require_lab() {
+	require_netns
 	[ -x "${HEDGER_SRC:?}/../netns-lab/lab.sh" ] || skip "netns-lab not present"
 }
 
-# labenv_up N - replicas lab with N replicas, CPUs kept awake when the
-# spinner is built (KEPT_AWAKE=1).
-labenv_up() {
-	local out ka=""
+labenv_require() {
+	labenv_require_lab
+	[ -x "${CHAOS_SERVER:-}" ] || skip "chaos-server not built"
+	[ -x "${HEDGE_CLIENT:-}" ] || skip "hedge-client not built"
+}
+
+# labenv_lab [--keep-awake] TOPOLOGY... - lab.sh up TOPOLOGY (its KEY=VALUE
+# lines become variables) and a work directory WORK; with --keep-awake the
+# CPUs are kept out of idle when the spinner is built (KEPT_AWAKE=1).
+labenv_lab() {
+	local out ka="" prefix
 	WORK=$(mktemp -d)
+	on_exit labenv_cleanup
 	export KH_LAB_STATE_DIR="$WORK/labstate"
 	mkdir -p "$KH_LAB_STATE_DIR"
 	KEPT_AWAKE=0
-	if [ -n "${KEEPAWAKE:-}" ] && [ -x "$KEEPAWAKE" ]; then
-		export KH_KEEPAWAKE_BIN="$KEEPAWAKE"
-		ka=--keep-awake
-		KEPT_AWAKE=1
+	if [ "$1" = --keep-awake ]; then
+		shift
+		if [ -n "${KEEPAWAKE:-}" ] && [ -x "$KEEPAWAKE" ]; then
+			export KH_KEEPAWAKE_BIN="$KEEPAWAKE"
+			ka=--keep-awake
+			KEPT_AWAKE=1
+		fi
 	fi
 	LAB_SH="$HEDGER_SRC/../netns-lab/lab.sh"
-	out=$("$LAB_SH" up replicas "$1" $ka --owner-pid $$ -q) || fail "lab.sh up replicas $1"
+	# A prefix of our own: lab.sh's default "kh" + hex could begin "khd" or
+	# "khp", the names of the hedger's own links that the tests look for.
+	prefix=ht$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-5)
+	out=$("$LAB_SH" up "$@" $ka --prefix "$prefix" --owner-pid $$ -q) || fail "lab.sh up $*"
 	eval "$out"
 	LAB_UP=1
 }
 
+# labenv_up N - replicas lab with N replicas, CPUs kept awake.
+labenv_up() { labenv_lab --keep-awake replicas "$1"; }
+
+# labenv_pair [--keep-awake] - pair lab: NS_C/DEV_C/ADDR_C (client),
+# NS_S/DEV_S/ADDR_S (server), NS_C_INO (the client namespace's inode, which
+# names the hedger's state files there). The client knows the server's MAC
+# (static neighbours), so no first request waits for ARP or ND.
+labenv_pair() {
+	local mac
+	labenv_lab "$@" pair
+	NS_C=$CLIENT_NS; DEV_C=$CLIENT_IF; ADDR_C=$CLIENT_ADDR
+	NS_S=$SERVER_NS; DEV_S=$SERVER_IF; ADDR_S=$SERVER_ADDR
+	NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
+	mac=$(ip -n "$NS_S" -o link show "$DEV_S" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	ip -n "$NS_C" neigh replace "$ADDR_S" lladdr "$mac" dev "$DEV_C" nud permanent
+	ip -n "$NS_C" -6 neigh replace "$SERVER_ADDR6" lladdr "$mac" dev "$DEV_C" nud permanent
+}
+
 labenv_cleanup() {
-	for p in $LABENV_PIDS; do kill "$p" 2>/dev/null; done
-	for p in $LABENV_PIDS; do wait "$p" 2>/dev/null; done
+	stop_tracked
 	[ "${LAB_UP:-0}" = 1 ] && "$LAB_SH" down --quiet --prefix "$LAB_PREFIX" >/dev/null 2>&1
+	LAB_UP=0
+	# State files a killed hedger left in the removed client namespace.
+	[ -n "${NS_C_INO:-}" ] && rm -f /run/kernel-hedge/net"$NS_C_INO"-*.state
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
 	return 0
 }
 
-labenv_track() { LABENV_PIDS="$LABENV_PIDS $1"; }
+labenv_track() { track "$1"; }
 
 # labenv_server K NAME [ARGS] - chaos-server on replica K, port 9999.
 labenv_server() {
@@ -56,7 +88,7 @@ labenv_server() {
 		ip netns exec "$ns" "$CHAOS_SERVER" --port 9999 --bind "$addr" "$@" >"$WORK/cs-$name.out" 2>&1 &
 		labenv_track $!
 		eval "SRV_$name=$!"
-		nslib_wait_line "$WORK/cs-$name.out" "listening on\|already in use" 10 ||
+		wait_line "$WORK/cs-$name.out" "listening on\|already in use" 10 ||
 			{ cat "$WORK/cs-$name.out"; fail "chaos-server $name did not start"; }
 		grep -q "listening on" "$WORK/cs-$name.out" && return 0
 		labenv_server_stop "$name"; sleep 0.5
@@ -97,7 +129,7 @@ labenv_hedger() {
 		>"$WORK/hedger-$name.out" 2>&1 &
 	HPID=$!
 	labenv_track $HPID
-	nslib_wait_line "$WORK/hedger-$name.out" "^backend: " 10 ||
+	wait_line "$WORK/hedger-$name.out" "^backend: " 10 ||
 		{ cat "$WORK/hedger-$name.out"; fail "hedger $name did not start"; }
 }
 
@@ -116,9 +148,18 @@ labenv_client() {
 		fail "hedge-client $name failed"
 }
 
-# summary columns: label,count,min,p50,p90,p95,p99,p99.9,max,mean (ns)
-pct_ms() { awk -F, -v c="$2" '$1 == "latency" { printf "%.3f", $c / 1e6 }' "$WORK/$1/summary.csv"; }
-p99_ms() { pct_ms "$1" 7; }
-p999_ms() { pct_ms "$1" 8; }
-client_dups() { grep -o 'duplicates seen [0-9]*' "$WORK/$1/summary.txt" | awk '{ print $3 }'; }
+# pct_ms NAME COLUMN - a latency percentile (summary.csv column p50, p95,
+# p99, p99.9, ...) of hedge-client run NAME, in ms.
+pct_ms() {
+	ra_csv -v c="$2" '$col("label") == "latency" { printf "%.3f", $col(c) / 1e6 }' "$WORK/$1/summary.csv"
+}
+p99_ms() { pct_ms "$1" p99; }
+p999_ms() { pct_ms "$1" p99.9; }
+client_dups() { ra_keyval duplicates "$WORK/$1/params.txt"; }
+# stalled_within NAME LIMIT_NS - how many ids with id % 100 in {2, 3} (the ones
+# replica 1 stalls) run NAME answered within LIMIT_NS (requests.csv).
+stalled_within() {
+	ra_csv -v lim="$2" '$col("id") % 100 >= 2 && $col("id") % 100 < 4 &&
+		$col("reply_ns") - $col("actual_send_ns") <= lim { n++ } END { print n + 0 }' "$WORK/$1/requests.csv"
+}
 statget() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }

@@ -1,4 +1,5 @@
-# nslib.sh: sourced by the hedger's namespace tests.
+# nslib.sh: sourced by test_vm_backends.sh inside its VM, where netns-lab's
+# lab.sh is not run (the other namespace tests use it through labenv.sh).
 # Two namespaces joined by a veth pair, lab addresses from 198.18.0.0/15:
 #   $NS_C (client, dev $DEV_C = 198.18.100.1/24) <-> $NS_S (server, $DEV_S = 198.18.100.2/24)
 # Names carry a random suffix; nslib_cleanup (run from the caller's trap)
@@ -44,18 +45,6 @@ nslib_cleanup() {
 }
 
 nslib_track() { NSLIB_PIDS="$NSLIB_PIDS $1"; }
-
-# nslib_keep_awake - spin SCHED_IDLE threads on every CPU (netns-lab's
-# cpu-keepawake, path in $KEEPAWAKE) so no CPU enters idle: this VM's idle
-# CPUs wake from timers late by up to several ms, which is the VM's property,
-# not the delay line's. Sets KEPT_AWAKE=1 when running.
-nslib_keep_awake() {
-	KEPT_AWAKE=0
-	[ -n "${KEEPAWAKE:-}" ] && [ -x "$KEEPAWAKE" ] || return 0
-	"$KEEPAWAKE" --owner-pid $$ --max-time 5m &
-	nslib_track $!
-	KEPT_AWAKE=1
-}
 
 # nslib_wait_line FILE PATTERN SECONDS - wait until FILE contains PATTERN.
 nslib_wait_line() {

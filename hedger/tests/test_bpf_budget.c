@@ -37,14 +37,14 @@ static int hedge_attempt(struct tb *t, uint64_t id)
 
 	tb_build_id(&p, id, false);
 	tb_run(t, t->skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-	tb_run(t, t->skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(t, t->skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	return ret;
 }
 
 int main(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .budget = true, .classes = 64 };
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt p, r;
 	struct budget b;
 	struct tb t;
@@ -61,7 +61,7 @@ int main(void)
 		ret = hedge_attempt(&t, id);
 		TB_EQ(ret, id <= 2 ? TB_ACT_REDIRECT : TB_ACT_SHOT, "burst 2 then denied");
 	}
-	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 2, "hedges sent within the burst");
+	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 2, "hedges sent within the burst");
 	TB_EQ(tb_counter(&t, HC_BUDGET_DENIED), 3, "denied clones counted");
 	b = get_budget(&t);
 	TB_EQ(b.requests, 5, "splitter credited every request");
@@ -69,12 +69,12 @@ int main(void)
 	TB_EQ(b.denied, 3, "denied");
 	TB_EQ(b.credits, 0, "bucket empty");
 	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "denied request's entry");
-	TB_EQ(v.state, HEDGER_ST_PENDING, "denied request still pending");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "denied request still pending");
 	tb_build_id(&r, 3, true);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	TB_EQ(ret, TB_ACT_UNSPEC, "reply of a denied request passed");
 	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "entry");
-	TB_EQ(v.state, HEDGER_ST_COMPLETED, "reply of a denied request completes it");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "reply of a denied request completes it");
 
 	/* A clone whose reply won spends nothing, even with credits there. */
 	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "refill");
@@ -82,7 +82,7 @@ int main(void)
 	tb_build_id(&r, 20, true);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "reply won");
 	b = get_budget(&t);
 	TB_EQ(b.credits, 2 * BUDGET_UNIT, "reply-won clone cost nothing");

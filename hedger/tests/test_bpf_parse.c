@@ -1,8 +1,10 @@
 /* test_bpf_parse: the splitter's parser. A matching request (IPv4, IPv4 with
  * options, IPv6; 2/4/8-byte ids, both byte orders, non-zero offset) gets a
  * scoreboard entry with the right id; everything else - other port, non-UDP,
- * fragments, IPv6 extension headers, short payload, truncated header - is
- * passed untouched (TC_ACT_UNSPEC, same bytes) and counted. */
+ * fragments (IPv4 and an IPv6 fragment header), IPv6 headers it does not
+ * walk (ESP), short payload, truncated header - is passed untouched
+ * (TC_ACT_UNSPEC, same bytes) and counted. IPv6 option headers (hop-by-hop,
+ * destination) in front of UDP are walked: such a request is ours. */
 #include <string.h>
 
 #include "bpf_harness.h"
@@ -11,7 +13,7 @@
 static void expect_request(const struct tb_cfg *cfg, struct tb_spec *s, uint64_t id,
 			   const char *what)
 {
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt p, out;
 	struct tb t;
 	int ret = 0;
@@ -26,7 +28,7 @@ static void expect_request(const struct tb_cfg *cfg, struct tb_spec *s, uint64_t
 	TB_EQ(tb_counter(&t, HC_REQUESTS), 1, what);
 	TB_CHECK(tb_sb_lookup(&t, s->family, id, &v) == 0, "%s: no scoreboard entry for id %llu",
 		 what, (unsigned long long)id);
-	TB_EQ(v.state, HEDGER_ST_PENDING, what);
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, what);
 	TB_CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len),
 		 "%s: original packet modified (len %u -> %u)", what, p.len, out.len);
 	tb_close(&t);
@@ -57,6 +59,7 @@ static void expect_skip(struct tb_spec *s, int counter, const char *what)
 int main(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC };
+	const struct tb_cfg cfg_default = cfg;
 	uint8_t pl[64];
 	struct tb_spec s;
 
@@ -118,9 +121,12 @@ int main(void)
 	expect_skip(&s, HC_SKIP_NOT_IP, "arp");
 	s.ethertype = 0;
 	s.family = 6;
-	s.v6_nexthdr = 0;	/* hop-by-hop options in front of UDP */
-	s.v6_nexthdr = 60;	/* destination options */
-	expect_skip(&s, HC_SKIP_IPV6_EXTHDR, "ipv6 with extension header");
+	s.v6_nexthdr = 60;	/* destination options in front of UDP */
+	expect_request(&cfg_default, &s, 7, "ipv6 with a destination options header");
+	s.v6_nexthdr = 50;	/* ESP: UDP is encrypted behind it */
+	expect_skip(&s, HC_SKIP_IPV6_EXTHDR, "ipv6 with ESP");
+	s.v6_nexthdr = 44;	/* fragment header, offset 0: a fragmented request */
+	expect_skip(&s, HC_SKIP_FRAGMENT, "ipv6 fragment header");
 	s.v6_nexthdr = 0;
 	s.proto = 58;
 	expect_skip(&s, HC_SKIP_NOT_UDP, "icmpv6");

@@ -21,7 +21,7 @@ static void v4_case(void)
 	const char *addrs[] = { R1_4, R2_4 };
 	const uint16_t ports[] = { 9999, 8888 };
 	struct hedger_replicas r;
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt p, o;
 	struct tb t;
 	int ret = 0;
@@ -34,7 +34,7 @@ static void v4_case(void)
 		rf_build(&p, 4, id, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &o);
 		TB_CHECK(rf_dst_is(&o, 4, TB_SERVER4, TB_PORT), "original not rewritten");
-		tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, &o);
+		tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
 		TB_EQ(ret, TB_ACT_REDIRECT, "hedge redirected");
 		TB_CHECK(rf_dst_is(&o, 4, addrs[(id - 1) % 2], ports[(id - 1) % 2]),
 			 "hedge %llu to replica %s", (unsigned long long)id, addrs[(id - 1) % 2]);
@@ -52,7 +52,8 @@ static void v4_case(void)
 	TB_CHECK(rf_src_is(&o, 4, TB_SERVER4, TB_PORT), "reply source NATed back to the VIP");
 	TB_CHECK(rf_csums_ok(&o, 4), "reverse-NATed reply: checksums valid");
 	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
-	TB_EQ(v.state, HEDGER_ST_COMPLETED, "replica's reply completes the request");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED_HEDGED,
+	       "replica's reply completes the request (the original's reply still due)");
 	TB_EQ(tb_counter(&t, HC_REPLIES_REVERSE_NAT), 1, "reverse NAT counted");
 	/* The VIP's late original reply: the duplicate. */
 	rf_build(&p, 4, 1, TB_SERVER4, TB_PORT);
@@ -95,7 +96,7 @@ static void v4_case(void)
 	for (uint64_t id = 10; id <= 12; id++) {
 		rf_build(&p, 4, id, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-		tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, &o);
+		tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
 		TB_CHECK(rf_dst_is(&o, 4, R2_4, 8888), "fastest: hedge %llu to the quicker replica",
 			 (unsigned long long)id);
 	}
@@ -110,7 +111,7 @@ static void v4_case(void)
 			rf_build(&p, 4, id, NULL, 0);
 			tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 			usleep(10000);
-			tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, &o);
+			tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
 			moved = rf_dst_is(&o, 4, R1_4, 9999);
 		}
 		/* 1 ms + k x >= 1.25 ms > 5 ms after k <= 4 unanswered hedges (fewer
@@ -135,7 +136,7 @@ static void v6_case(void)
 		return;
 	rf_build(&p, 6, 5, NULL, 0);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, &o);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
 	TB_EQ(ret, TB_ACT_REDIRECT, "v6 hedge redirected");
 	TB_CHECK(rf_dst_is(&o, 6, R1_6, 7777), "v6 hedge to the replica");
 	TB_CHECK(rf_csums_ok(&o, 6), "v6 hedge: UDP checksum valid");

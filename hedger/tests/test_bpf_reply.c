@@ -24,7 +24,7 @@ static void family_case(int family)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC };
 	const char *name = family == 6 ? "ipv6" : "ipv4";
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt req, rep, out;
 	struct tb_spec s;
 	uint8_t pl[64];
@@ -50,7 +50,7 @@ static void family_case(int family)
 	TB_EQ(ret, TB_ACT_UNSPEC, "first reply passed");
 	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "first reply counted");
 	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
-	TB_EQ(v.state, HEDGER_ST_COMPLETED, "first reply completes");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "first reply completes");
 	TB_EQ(hist_total(&t, family == 6 ? 1 : 0), 1, "latency recorded for the service");
 	TB_CHECK(out.len == rep.len && !memcmp(out.data, rep.data, rep.len), "reply modified");
 
@@ -63,7 +63,7 @@ static void family_case(int family)
 	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL), 0, name);
 	TB_EQ(tb_counter(&t, HC_CLONES), 2, "reused id cloned again");
 	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
-	TB_EQ(v.state, HEDGER_ST_PENDING, "reused id pending again");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "reused id pending again");
 
 	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, 43);
 	tb_build(&rep, &s);

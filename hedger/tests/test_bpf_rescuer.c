@@ -12,7 +12,7 @@
 static void qdisc_backend(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB };
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt p, r, big;
 	struct tb t;
 	int ret = 0;
@@ -23,23 +23,23 @@ static void qdisc_backend(void)
 	}
 	tb_build_id(&p, 1, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL), 0, "run");
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL), 0, "run");
 	TB_EQ(ret, TB_ACT_REDIRECT, "pending: hedge redirected out");
-	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "hedge counted");
+	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "hedge counted");
 	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
-	TB_EQ(v.state, HEDGER_ST_HEDGED, "state hedged");
+	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_HEDGED, "state hedged");
 	TB_CHECK(v.hedge_ns >= v.send_ns, "hedge time recorded");
 
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "second copy of a clone dropped");
-	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "second copy not sent");
+	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "second copy not sent");
 
 	/* Reply first, then the clone: dropped. */
 	tb_build_id(&p, 2, false);
 	tb_build_id(&r, 2, true);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "reply won: clone dropped");
 	TB_EQ(tb_counter(&t, HC_CLONE_DROPPED_REPLY_WON), 2, "reply won counted (+ the copy above)");
 
@@ -55,7 +55,7 @@ static void qdisc_backend(void)
 
 	/* Orphan and foreign packets. */
 	tb_build_id(&p, 99, false);
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_SHOT, "orphan clone dropped");
 	TB_EQ(tb_counter(&t, HC_CLONE_ORPHANED), 1, "orphan counted");
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, 0, &ret, NULL);
@@ -77,10 +77,10 @@ static void recirc_backend(void)
 	tb_build_id(&p, 5, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_reset_counters(&t);	/* the clone really circles in the private netns */
-	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
 	TB_EQ(ret, TB_ACT_REDIRECT, "recirc: before the deadline, round again");
 	TB_CHECK(tb_counter(&t, HC_RECIRC_ROUNDS) >= 1, "recirc round counted");
-	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 0, "recirc: not sent before the deadline");
+	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 0, "recirc: not sent before the deadline");
 	tb_close(&t);
 }
 

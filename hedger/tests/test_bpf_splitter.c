@@ -13,7 +13,7 @@
 static void one_backend(int backend, const char *name)
 {
 	struct tb_cfg cfg = { .backend = backend, .classes = 2 };
-	struct hedger_sb_val v;
+	struct hedger_sb_slot v;
 	struct tb_pkt p, out;
 	struct tb_spec s;
 	uint8_t pl[64];
@@ -53,10 +53,10 @@ static void one_backend(int backend, const char *name)
 	/* A hedge coming back through the splitter: passed, not cloned. */
 	s.payload_len = tb_payload_id(pl, 40, 0, 4, false, 2);
 	tb_build(&p, &s);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, HEDGER_MARK_HEDGE, &ret, NULL), 0, name);
+	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, TB_MARK_CLONE, &ret, NULL), 0, name);
 	TB_EQ(ret, TB_ACT_UNSPEC, name);
 	TB_EQ(tb_counter(&t, HC_CLONES), 1, "hedge not re-cloned");
-	TB_EQ(tb_counter(&t, HC_HEDGE_LOOPED), 1, "hedge counted by loop guard");
+	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "hedge counted as sent by the loop guard");
 	TB_CHECK(tb_sb_lookup(&t, 4, 2, &v) == -ENOENT, "%s: hedge created a scoreboard entry", name);
 
 	if (backend == HEDGER_BACKEND_HTB) {

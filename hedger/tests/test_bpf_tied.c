@@ -67,9 +67,9 @@ static void tied_case(bool with_budget)
 	inet_pton(AF_INET, R2_4, c.data + 14 + 16);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &c, HEDGER_MARK_TIED, &ret, &o);
 	TB_EQ(ret, TB_ACT_REDIRECT, "tied copy sent out");
-	TB_EQ(tb_last_ctx.mark, HEDGER_MARK_HEDGE, "tied copy leaves marked HEDGE");
+	TB_EQ(tb_last_ctx.mark, HEDGER_MARK_TIED, "tied copy leaves marked TIED (the splitter passes it)");
 	TB_CHECK(rf_dst_is(&o, 4, R2_4, TB_PORT), "tied copy keeps its replica address");
-	tb_run(&t, t.skel->progs.hedger_splitter, &o, HEDGER_MARK_HEDGE, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_splitter, &o, HEDGER_MARK_TIED, &ret, NULL);
 	TB_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "copy passing the splitter not copied again");
 
 	/* Replica 2 answers first: NATed back and wins; the VIP's reply is late. */

@@ -15,7 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 RATE=200; N=600
 
 labenv_require
-trap labenv_cleanup EXIT
 labenv_up 1
 R1=$REPLICA1_ADDR
 labenv_server 1 melt --fault-rate 100% --stall 50ms --replay-ttl 0

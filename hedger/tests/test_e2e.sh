@@ -17,7 +17,7 @@
 #   the client saw 0 duplicates, and the kernel dropped the late originals.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/nslib.sh"
+. "$here/labenv.sh"
 BUILD=${HEDGER_BUILD:?set by meson}
 BACKEND=${1:?backend}
 CS=${CHAOS_SERVER:-}; HC=${HEDGE_CLIENT:-}
@@ -25,13 +25,10 @@ CS=${CHAOS_SERVER:-}; HC=${HEDGE_CLIENT:-}
 [ -x "$HC" ] || skip "hedge-client not built"
 N=550; W=0; T_MS=10; FAST_MS=2; MARGIN_MS=8
 
-nslib_require
-work=$(mktemp -d)
-trap 'nslib_cleanup; rm -rf "$work"' EXIT
-nslib_setup
-nslib_keep_awake
+labenv_require_lab
+labenv_pair --keep-awake
+work=$WORK
 [ "$KEPT_AWAKE" = 1 ] || MARGIN_MS=20
-NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
 
 # Stalled ids of the schedule among the ids sent (0 .. N+W-1).
 stalled=0
@@ -44,8 +41,8 @@ start_server() {
 	local try
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		ip netns exec "$NS_S" "$CS" --port 9999 --bind "$ADDR_S" >"$work/cs-$1.out" 2>&1 &
-		SRV=$!; nslib_track $SRV
-		nslib_wait_line "$work/cs-$1.out" "listening on\|already in use" 10 ||
+		SRV=$!; track $SRV
+		wait_line "$work/cs-$1.out" "listening on\|already in use" 10 ||
 			{ cat "$work/cs-$1.out"; fail "chaos-server did not start"; }
 		grep -q "listening on" "$work/cs-$1.out" && return 0
 		wait $SRV 2>/dev/null; sleep 0.5
@@ -53,8 +50,6 @@ start_server() {
 	cat "$work/cs-$1.out"; fail "chaos-server did not start: port still in use"
 }
 stop_server() { kill $SRV; wait $SRV 2>/dev/null; }
-p99_ms() { awk -F, '$1 == "latency" { printf "%.3f", $7 / 1e6 }' "$1/summary.csv"; }
-dups() { grep -o 'duplicates seen [0-9]*' "$1/summary.txt" | awk '{ print $3 }'; }
 
 start_server base
 ip netns exec "$NS_C" "$HC" --mode baseline --requests $N --warmup $W --out "$work/base" -q \
@@ -64,8 +59,8 @@ stop_server
 start_server hedged
 ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$ADDR_S:9999" \
 	--delay ${T_MS}ms --backend "$BACKEND" --interval 0 >"$work/hedger.out" 2>&1 &
-HPID=$!; nslib_track $HPID
-nslib_wait_line "$work/hedger.out" "^backend: $BACKEND" 10 || { cat "$work/hedger.out"; fail "hedger did not start"; }
+HPID=$!; track $HPID
+wait_line "$work/hedger.out" "^backend: $BACKEND" 10 || { cat "$work/hedger.out"; fail "hedger did not start"; }
 ip netns exec "$NS_C" "$HC" --mode baseline --requests $N --warmup $W --out "$work/hedged" -q \
 	"$ADDR_S:9999" >/dev/null || fail "hedged client failed"
 sleep 0.5	# the stalled originals' late replies arrive and are dropped
@@ -73,23 +68,23 @@ stats=$(ip netns exec "$NS_C" "$BUILD/hedger" stats --dev "$DEV_C") || fail "sta
 stop_server
 get() { echo "$stats" | awk -v k="$1" '$1 == k { print $2 }'; }
 
-b99=$(p99_ms "$work/base"); h99=$(p99_ms "$work/hedged")
+b99=$(p99_ms base); h99=$(p99_ms hedged)
 hedges=$(get hedges_sent); reqs=$(get requests); dd=$(get duplicate_replies_dropped)
 echo "backend $BACKEND: baseline p99 ${b99} ms, hedged p99 ${h99} ms; stalled ids $stalled," \
      "requests $reqs, hedges $hedges, reply_won $(get clones_dropped_reply_won)," \
-     "dups dropped in kernel $dd, client dups $(dups "$work/hedged")"
+     "dups dropped in kernel $dd, client dups $(client_dups hedged)"
 awk -v v="$b99" 'BEGIN { exit !(v >= 400) }' || fail "baseline p99 $b99 ms < 400 ms"
 awk -v v="$h99" -v lim=$((T_MS + FAST_MS + MARGIN_MS)) 'BEGIN { exit !(v <= lim) }' ||
 	fail "hedged p99 $h99 ms > $((T_MS + FAST_MS + MARGIN_MS)) ms"
 [ "$reqs" = $((N + W)) ] || fail "hedger saw $reqs requests, client sent $((N + W))"
 [ "$hedges" -ge "$stalled" ] || fail "only $hedges hedges for $stalled stalled ids"
 # Non-stalled requests whose reply took >= T - 1 ms: the only ones a hedge may add.
-slow=$(awk -F, -v t=$(((T_MS - 1) * 1000000)) 'NR > 1 && $1 % 100 >= 2 && $4 - $3 >= t { n++ } END { print n + 0 }' \
-	"$work/hedged/requests.csv")
+slow=$(ra_csv -v t=$(((T_MS - 1) * 1000000)) '$col("id") % 100 >= 2 && $col("reply_ns") - $col("actual_send_ns") >= t { n++ }
+	END { print n + 0 }' "$work/hedged/requests.csv")
 echo "non-stalled requests slower than T - 1 ms: $slow"
 [ "$hedges" -le $((stalled + slow)) ] || fail "$hedges hedges > $stalled stalled + $slow slow requests"
-[ "$(dups "$work/hedged")" = 0 ] || fail "client saw duplicates"
-[ "$(dups "$work/base")" = 0 ] || fail "baseline client saw duplicates"
+[ "$(client_dups hedged)" = 0 ] || fail "client saw duplicates"
+[ "$(client_dups base)" = 0 ] || fail "baseline client saw duplicates"
 [ "$dd" -ge 1 ] || fail "no late original reply was dropped in the kernel"
 [ "$(get clone_failed)" = 0 ] || fail "clone failures"
 kill -INT $HPID; wait $HPID || fail "hedger exit status $?"

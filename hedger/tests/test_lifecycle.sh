@@ -7,17 +7,15 @@
 # clsact fallback, which survives kill -9 until detach).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/nslib.sh"
+. "$here/labenv.sh"
 BUILD=${HEDGER_BUILD:?set by meson}
 HOOK=${1:?tcx or tc}
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 command -v bpftool >/dev/null || skip "needs bpftool"
 
-nslib_require
-out=$(mktemp)
-trap 'nslib_cleanup; rm -f "$out"' EXIT
-nslib_setup
-NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
+labenv_require_lab
+labenv_pair
+out=$WORK/hedger.out
 IFX=$(ip netns exec "$NS_C" cat /sys/class/net/"$DEV_C"/ifindex 2>/dev/null ||
       ip -n "$NS_C" -o link show "$DEV_C" | cut -d: -f1)
 STATE=/run/kernel-hedge/net$NS_C_INO-$IFX.state
@@ -30,8 +28,8 @@ start() {
 	: >"$out"
 	ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$ADDR_S:9999" \
 		--backend htb --hook "$HOOK" --interval 0 >"$out" 2>&1 &
-	HPID=$!; nslib_track $HPID
-	nslib_wait_line "$out" "^backend: htb" 10 || { cat "$out"; fail "hedger did not start"; }
+	HPID=$!; track $HPID
+	wait_line "$out" "^backend: htb" 10 || { cat "$out"; fail "hedger did not start"; }
 	[ -f "$STATE" ] || fail "no state file $STATE"
 	PROGS=$(awk -F= '/^prog_/ { print $2 }' "$STATE")
 	[ "$(echo $PROGS | wc -w)" = 3 ] || fail "state file lacks program ids"
@@ -53,7 +51,7 @@ assert_clean() {
 		bpftool prog show id "$p" >/dev/null 2>&1 && fail "$what: program $p still loaded (attached somewhere)"
 	done
 	ip -n "$NS_C" link show "khd${IFX}a" >/dev/null 2>&1 && fail "$what: delay line left"
-	ip -n "$NS_C" link show | grep -q khd && fail "$what: a khd link left"
+	ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "$what: a khd link left"
 	tc -n "$NS_C" qdisc show dev "$DEV_C" | grep -q clsact && fail "$what: clsact left on $DEV_C"
 	tc -n "$NS_C" filter show dev "$DEV_C" ingress 2>/dev/null | grep -q bpf &&
 		fail "$what: tc filter left on $DEV_C"

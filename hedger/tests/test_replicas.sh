@@ -22,7 +22,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 N=500; T_MS=10; FAST_MS=2; MARGIN_MS=8
 
 labenv_require
-trap labenv_cleanup EXIT
 labenv_stall_pair "$N"
 
 labenv_hedger same --service "$R1:9999" --delay ${T_MS}ms --backend htb
@@ -56,8 +55,7 @@ awk -v v="$other999" 'BEGIN { exit !(v <= 100) }' || fail "other replica: p99.9 
 # connected socket accepted them (it would drop a reply from R2's address).
 [ "$rnat" -ge "$stalled" ] || fail "only $rnat reverse-NATed replies for $stalled stalled ids"
 lim_ns=$(((T_MS + FAST_MS + MARGIN_MS) * 1000000))
-hedge_won=$(awk -F, -v lim=$lim_ns 'NR > 1 && $1 % 100 >= 2 && $1 % 100 < 4 && $4 - $3 <= lim { n++ } END { print n + 0 }' \
-	"$WORK/other/requests.csv")
+hedge_won=$(stalled_within other "$lim_ns")
 [ "$hedge_won" = "$stalled" ] || fail "only $hedge_won of $stalled stalled ids answered within T + fast + margin"
 [ "$(client_dups other)" = 0 ] || fail "client saw duplicates"
 [ "$(client_dups same)" = 0 ] || fail "client saw duplicates (same)"

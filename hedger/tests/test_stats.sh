@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_stats.sh - `hedger stats` of an instance with every issue-6 feature on
+# test_stats.sh - `hedger stats` of an instance with replicas, adaptive delay and budget on
 # (two replicas, adaptive p95, budget 50 %), after real traffic (replica 1
 # stalls 2 % for 100 ms, replay off, so hedges go to replica 2):
 #   text: counters, the log2 latency bars (their counts sum to `replies`),
@@ -14,7 +14,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/labenv.sh"
 
 labenv_require
-trap labenv_cleanup EXIT
 labenv_up 2
 R1=$REPLICA1_ADDR; R2=$REPLICA2_ADDR
 labenv_server 1 r1 --replica 1 --replay-ttl 0 --stall 100ms

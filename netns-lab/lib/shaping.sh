@@ -27,6 +27,7 @@ lab_shape_validate() {
 	if [ -n "$LAB_RATE" ] && [ -z "$(lab_rate_bytes "$LAB_RATE")" ]; then
 		lab_err "--rate '$LAB_RATE': expected a rate like 100mbit, 1gbit or 500kbps (tc units)"; exit 2
 	fi
+	lab_emu_validate	# emulate.sh: picks netem or bpf, checks each direction
 	return 0
 }
 
@@ -41,11 +42,11 @@ lab_rate_bytes() {
 	}'
 }
 
-lab_shape_needs_netem() { [ -n "$LAB_DELAY$LAB_LOSS" ]; }
+lab_shape_needs_netem() { lab_emu_requested; }
 
-# lab_shape_kind - none, tbf or netem.
+# lab_shape_kind - none, tbf, netem or bpf (the link emulator, emulate.sh).
 lab_shape_kind() {
-	if lab_shape_needs_netem; then echo netem
+	if lab_shape_needs_netem; then echo "${LAB_EMU_KIND:-netem}"
 	elif [ -n "$LAB_RATE" ]; then echo tbf
 	else echo none
 	fi
@@ -77,20 +78,18 @@ lab_shape_opts_text() {
 
 # lab_shape_apply - shape every LAB_SHAPE_TARGETS link's egress.
 lab_shape_apply() {
-	local target ns dev args burst
+	local target ns dev burst i
 	local kind
 	kind=$(lab_shape_kind)
-	for target in "${LAB_SHAPE_TARGETS[@]}"; do
+	for i in "${!LAB_SHAPE_TARGETS[@]}"; do
+		target=${LAB_SHAPE_TARGETS[$i]}
 		ns=${target% *} dev=${target#* }
 		case "$kind" in
-		netem)
-			# A large limit: netem's default of 1000 packets would drop
-			# under load and look like --loss.
-			args=(netem limit 100000)
-			[ -n "$LAB_DELAY" ] && args+=(delay "$LAB_DELAY" ${LAB_JITTER:+"$LAB_JITTER"})
-			[ -n "$LAB_LOSS" ] && args+=(loss "$LAB_LOSS")
-			[ -n "$LAB_RATE" ] && args+=(rate "$LAB_RATE")
-			lab_tc_add "$ns" "$dev" "${args[@]}"
+		netem | bpf)
+			# emulate.sh: per direction; netem with a large limit (its
+			# default of 1000 packets would drop under load and look
+			# like --loss).
+			lab_emu_apply_target "$ns" "$dev" "$i"
 			;;
 		tbf)
 			# Burst: 1 ms worth of bytes, at least 16 KB (a few GSO-free
@@ -107,4 +106,5 @@ lab_shape_apply() {
 	lab_emit LAB_JITTER "$LAB_JITTER"
 	lab_emit LAB_LOSS "$LAB_LOSS"
 	lab_emit LAB_RATE "$LAB_RATE"
+	lab_emu_emit
 }

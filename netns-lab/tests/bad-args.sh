@@ -12,6 +12,13 @@ check() {
 	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] ||
 		fail "'lab.sh $*' printed $(printf '%s\n' "$err" | grep -c .) error lines, not 1: $err"
 	case "$err" in "lab.sh: error: "*) ;; *) fail "'lab.sh $*': unexpected message: $err" ;; esac
+	last_rc=$rc
+}
+
+# check_usage ARGS... - as check, and the exit status is 2 (a usage error).
+check_usage() {
+	check "$@"
+	[ "$last_rc" = 2 ] || fail "'lab.sh $*' exited $last_rc, expected 2"
 }
 
 p=$(t_prefix)
@@ -35,6 +42,11 @@ check up pair --prefix "$p" --bogus
 check up pair --prefix
 check exec --prefix "$p" client -- true
 check exec --prefix "$p" client
+check_usage exec --prefix "$p" client true
+check_usage exec client true
+check_usage list extra
+check_usage list --bogus
+check_usage list --prefix "$p"
 check env --prefix "$p"
 check status --prefix "$p"
 check down --prefix 9bad
@@ -44,4 +56,4 @@ check frobnicate
 [ -z "$(ip netns list | awk -v p="$p-" 'index($1, p) == 1')" ] || fail "a $p-* namespace appeared"
 [ ! -e "/run/kernel-hedge-lab/$p.env" ] || fail "a state file for $p appeared"
 [ "$(t_snapshot)" = "$before" ] || fail "host links or qdiscs changed"
-pass "24 bad inputs rejected with one line each"
+pass "29 bad inputs rejected with one line each"

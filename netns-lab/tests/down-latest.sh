@@ -8,7 +8,7 @@ t_require_root
 # lab made meanwhile on this shared machine (down would remove it).
 KH_LAB_STATE_DIR=$(mktemp -d)
 export KH_LAB_STATE_DIR
-trap 't_cleanup; rm -rf "$KH_LAB_STATE_DIR"' EXIT
+on_exit 'rm -rf "$KH_LAB_STATE_DIR"'
 before=$(t_snapshot)
 eval "$("$LAB_SH" up pair 2>/dev/null)"
 T_PREFIXES+=("$LAB_PREFIX")

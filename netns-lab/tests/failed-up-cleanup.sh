@@ -39,12 +39,13 @@ fi
 if [ "$netem" = 0 ]; then
 	p=$(t_prefix)
 	rc=0
-	err=$("$LAB_SH" up pair --prefix "$p" --delay 5ms 2>&1 >/dev/null) || rc=$?
+	# (By default the BPF link emulator stands in for netem: ask for netem.)
+	err=$("$LAB_SH" up pair --prefix "$p" --emulator netem --delay 5ms 2>&1 >/dev/null) || rc=$?
 	[ "$rc" != 0 ] || fail "--delay without netem succeeded (a silent no-op)"
 	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "--delay: not one error line: $err"
 	printf '%s\n' "$err" | t_has 'sch_netem' || fail "--delay error does not name sch_netem: $err"
 	t_assert_gone "$p" "$before" ""
-	must_fail "replicas --loss without netem" replicas 2 --loss 1%
+	must_fail "replicas --loss without netem" replicas 2 --emulator netem --loss 1%
 else
 	echo "netem is present: the missing-qdisc case cannot happen here; injected failures only"
 fi
@@ -56,6 +57,9 @@ done
 KH_LAB_FAIL_AT=after-replica2-ns must_fail "replicas 3 at replica 2" replicas 3
 KH_LAB_FAIL_AT=after-topology must_fail "loopback after topology" loopback
 KH_LAB_FAIL_AT=shaping must_fail "pair while shaping" pair --rate 10mbit
+if [ -n "${KH_EMU_BIN:-}" ] || ls "$(dirname "$LAB_SH")"/../build*/netns-lab/emu/emu >/dev/null 2>&1; then
+	KH_LAB_FAIL_AT=shaping must_fail "pair while the bpf emulator is attached" pair --emulator bpf --delay 1ms --loss 1%
+fi
 sleep 60 &
 owner=$!
 KH_LAB_FAIL_AT=keep-awake must_fail "pair after keep-awake started" pair --keep-awake --owner-pid "$owner"

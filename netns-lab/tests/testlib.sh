@@ -1,29 +1,25 @@
 # shellcheck shell=bash
-# testlib.sh - shared by the lab tests: skip rules, a unique prefix per test,
-# cleanup traps, and the before/after snapshot proving nothing is left.
+# testlib.sh - shared by the lab tests, on top of tests/lib.sh: skip rules,
+# a unique prefix per test, its removal on exit, and the before/after
+# snapshot proving nothing is left.
 set -euo pipefail
 
 LAB_SH=${KH_LAB_SH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh}
 UDP_PROBE=${KH_UDP_PROBE:-}
-T_NAME=$(basename "$0" .sh)
 T_PREFIXES=()
 # t_prefix runs in $(...), a subshell: it records its prefixes in this file
 # so the EXIT trap of the test itself finds them.
 T_PREFIX_LIST=$(mktemp "${TMPDIR:-/tmp}/kh-lab-test.XXXXXX")
 
-skip() { echo "SKIP $T_NAME: $*"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib.sh"
+
 # t_has ARGS... - grep that reads all its input: with pipefail, "grep -q"
 # exiting early would fail the pipeline through the writer's SIGPIPE.
 t_has() { grep "$@" >/dev/null; }
-fail() { echo "FAIL $T_NAME: $*" >&2; exit 1; }
-pass() { echo "PASS $T_NAME${1:+: $1}"; exit 0; }
 
 t_require_root() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-	command -v ip >/dev/null && command -v tc >/dev/null || skip "needs iproute2 (ip, tc)"
-	local probe="khtest$$"
-	ip netns add "$probe" 2>/dev/null || skip "cannot create a network namespace"
-	ip netns del "$probe"
+	require_netns
+	command -v tc >/dev/null || skip "needs iproute2 (ip, tc)"
 }
 
 t_require_probe() {
@@ -48,7 +44,7 @@ t_cleanup() {
 	done
 	rm -f "$T_PREFIX_LIST"
 }
-trap t_cleanup EXIT
+on_exit t_cleanup
 
 # t_snapshot - what a lab may never leave behind on the host: the host's
 # links and their qdiscs (lab links live only inside lab namespaces).

@@ -1,11 +1,9 @@
 # shellcheck shell=bash
-# vmlib.sh - shared by the vm suite: where vm.sh is, and the skip rule.
+# vmlib.sh - shared by the vm suite, on top of tests/lib.sh: where vm.sh is,
+# and the skip rule.
 set -euo pipefail
 VM_SH=${KH_VM_SH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/vm.sh}
-T_NAME=$(basename "$0" .sh)
-skip() { echo "SKIP $T_NAME: $*"; exit 77; }
-fail() { echo "FAIL $T_NAME: $*" >&2; exit 1; }
-pass() { echo "PASS $T_NAME${1:+: $1}"; exit 0; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib.sh"
 
 # t_vm_ready SERIES - skip (77) unless qemu runs and SERIES can be fetched.
 t_vm_ready() {

@@ -5,9 +5,9 @@
 # committed, paper/generated/ must be what generate.sh makes from them.
 set -euo pipefail
 paper=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tests/lib.sh"
+work_dir
+tmp=$T_WORK
 
 # check_tables RESULTS_DIR GENERATED_DIR
 check_tables() {
@@ -43,7 +43,7 @@ check_tables() {
     END {
       for (e in rows) {
         file = gen "/table-" e ".tex"; n = 0
-        while ((getline l < file) > 0) if (l ~ / \\\\$/ && l !~ /^arm &/) n++
+        while ((getline l < file) > 0) if (l ~ / \\\\$/ && l !~ /^(arm &|kernel\/baseline &|kernel \$-\$ baseline )/) n++
         if (n != rows[e]) { print "FAIL: " file ": " n " rows, summary.csv has " rows[e] > "/dev/stderr"; failed = 1 }
       }
       exit failed
@@ -65,6 +65,17 @@ grep -q 'khmeta@cpu_model\\endcsname{Fixture CPU\\_x @ 100\\%}' "$tmp/gen/meta.t
 # The checker must be able to fail: corrupt one number and expect a failure.
 sed -i 's/^app & 2.152/app \& 2.162/' "$tmp/gen/table-E1.tex"
 if (check_tables "$tmp/res" "$tmp/gen") 2>/dev/null; then fail "a corrupted table passed the check"; fi
+
+# E3's do-no-harm rows (E3/tail.csv) sit under the arms: ratio and excess.
+rm -rf "$tmp/gen"
+mkdir -p "$tmp/res/E3"
+printf 'percentile,baseline_ms,kernel_ms,ratio,excess_us\nP50,0.015,0.018,1.20,3.0\nP99,0.019,0.211,11.11,192.0\nP99.9,0.109,3.756,34.46,3647.0\nMAX,0.142,4.848,34.14,4706.0\n' > "$tmp/res/E3/tail.csv"
+"$paper/generate.sh" "$tmp/res" "$tmp/gen" >/dev/null
+if grep -q '^E3,' "$tmp/res/summary.csv"; then
+  check_tables "$tmp/res" "$tmp/gen"
+  grep -qF 'kernel/baseline & 1.20$\times$ & -- & 11.11$\times$ & 34.46$\times$ & 34.14$\times$ &' "$tmp/gen/table-E3.tex" \
+    || fail "table-E3 ratio row: $(cat "$tmp/gen/table-E3.tex")"
+fi
 
 # 2. Bad input: one error line, non-zero exit, nothing generated.
 if "$paper/generate.sh" "$tmp/nonexistent" "$tmp/gen2" 2> "$tmp/err"; then fail "accepted a missing dir"; fi

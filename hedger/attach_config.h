@@ -1,0 +1,25 @@
+/* attach_config: the configure step of `hedger attach` - open the BPF
+ * object, set its rodata knobs from the options and the delay line, load
+ * it, fill the service, policy, budget and replica maps. */
+#pragma once
+#include <stdint.h>
+
+#include "attach_opts.h"
+
+struct hedger_bpf;
+
+/* What the instance step decided and built before the programs load. */
+struct config_env {
+	int backend;		/* enum hedger_backend */
+	int ifindex;		/* the client-side dev */
+	int l2_len;		/* bytes before the IP header on it */
+	int line_a_ifindex, line_b_ifindex;
+	uint64_t htb_rate_Bps;	/* the line's R (htb) */
+};
+
+/* config_htb_rate - R (bytes/s) for the htb line: a dummy of at most
+ * AOPTS_HTB_*_DUMMY bytes holds a clone for the longest T. */
+uint64_t config_htb_rate(const struct attach_opts *o);
+/* config_load - open, set knobs, load and fill maps; *@skel is set even on
+ * error (destroy it). 0 or -errno after one error line. */
+int config_load(struct hedger_bpf **skel, const struct attach_opts *o, const struct config_env *env);

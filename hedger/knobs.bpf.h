@@ -1,0 +1,34 @@
+/* knobs.bpf.h: the data path's knobs, `const volatile` rodata the loader
+ * sets before load (hedger/attach_config.c). Include once, from hedger.bpf.c,
+ * before the headers that read them. */
+#pragma once
+
+#define EBUSY      16
+#define EFAULT     14
+#define EOPNOTSUPP 95
+
+const volatile __u32 cfg_backend = HEDGER_BACKEND_HTB;
+const volatile __u64 cfg_delay_ns = 10000000;
+const volatile __u32 cfg_proto = HEDGER_PROTO_ID;
+const volatile __u32 cfg_id_offset = 0;
+const volatile __u32 cfg_id_width = 4;
+const volatile __u8 cfg_id_be = 0;
+const volatile __u32 cfg_l2_len = 14;
+const volatile __u32 cfg_line_ifindex = 0;	/* where clones are sent */
+const volatile __u32 cfg_out_ifindex = 0;	/* client-side dev: where hedges leave */
+const volatile __u32 cfg_redirect_neigh = 1;	/* 0: plain bpf_redirect, keep the L2 header */
+const volatile __u64 cfg_stale_ns = 2000000000;	/* a request older than this is forgotten */
+const volatile __u32 cfg_sb_mask = 16383;	/* scoreboard buckets - 1 (a power of two) */
+const volatile __u64 cfg_sb_seed = 0x6b68656467657231ULL;	/* hash seed, random per load */
+const volatile __u64 cfg_cgroup_id = 0;		/* !0: hedge only requests of this cgroup (or below) */
+const volatile __u32 cfg_cgroup_level = 0;	/* its level in the cgroup v2 hierarchy */
+const volatile __u32 cfg_class_pool = 0;
+const volatile __u64 cfg_htb_rate_Bps = 1000000;
+const volatile __u64 cfg_htb_calib_bytes = 0;
+const volatile __u64 cfg_htb_max_dummy = 16000;
+const volatile __u64 cfg_htb_guard_ns = 1000000;
+const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy" map */
+const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
+const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */
+const volatile __u32 cfg_tied = 0;		/* 1: some service is in tied mode */
+const volatile __u32 cfg_tied_ifindex = 0;	/* the line's b end: tied copies reach the rescuer */

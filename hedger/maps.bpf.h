@@ -1,0 +1,113 @@
+/* maps.bpf.h: every map of the hedger's data path, and count(). Read-mostly
+ * configuration (services, replicas, replica_of) is written by the loader
+ * before attach; counters are per-CPU. */
+#pragma once
+
+#include "hedger.h"
+
+#include "latency_hist.bpf.h"
+#include "budget.bpf.h"
+
+/* Payload bytes the reply filter reads to check a checksum and hash a reply;
+ * a longer reply is trusted only on a device-verified checksum. */
+#define HEDGER_SCRATCH_BYTES 4096
+#define HEDGER_CSUM_CHUNK 512
+
+struct hedger_scratch {
+	__u8 buf[HEDGER_SCRATCH_BYTES + 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, struct hedger_service_key);
+	__type(value, struct hedger_service_val);
+} services SEC(".maps");
+
+/* The scoreboard (scoreboard.h): buckets of HEDGER_SB_WAYS one-line slots.
+ * The loader sets max_entries to --scoreboard-size / HEDGER_SB_WAYS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct hedger_sb_bucket);
+} scoreboard SEC(".maps");
+
+/* Per-CPU scratch space for reading a payload to hash and checksum it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hedger_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HC_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct hedger_hist);
+} latency_hist SEC(".maps");
+
+/* Adaptive delay: per service, the recent-latency histogram, its bpf_timer
+ * and the current delay (hedger/policy/latency_hist.bpf.h). Separate from
+ * latency_hist above: this one decays every period, that one is cumulative
+ * for `hedger stats`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct lathist_svc);
+} policy SEC(".maps");
+
+/* Hedge budget: one token bucket per service (hedger/policy/budget.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct budget);
+} budget SEC(".maps");
+
+/* Replicas per service (slot 0 = the VIP) and the reverse lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct hedger_replicas);
+} replicas SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HEDGER_MAX_SERVICES * HEDGER_MAX_REPLICAS);
+	__type(key, struct hedger_service_key);
+	__type(value, struct hedger_replica_of);
+} replica_of SEC(".maps");
+
+/* htb: per class, the time its token debt is repaid and it may be reused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HEDGER_MAX_CLASSES);
+	__type(key, __u32);
+	__type(value, __u64);
+} htb_busy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} htb_cursor SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += 1;
+}

@@ -1,0 +1,54 @@
+/* scoreboard.bpf.h: finding and claiming slots (layout and state machine:
+ * scoreboard.h). */
+#pragma once
+
+#include "maps.bpf.h"
+#include "knobs.bpf.h"
+
+struct sb_ref {
+	struct hedger_sb_bucket *b;
+	__u64 tag;
+};
+
+/* sb_find - the bucket and tag of @key; false when the map lookup fails. */
+static __always_inline bool sb_find(const struct hedger_sb_key *key, struct sb_ref *r)
+{
+	__u32 idx = hedger_sb_hash(key, cfg_sb_seed, cfg_sb_mask, &r->tag);
+
+	r->b = bpf_map_lookup_elem(&scoreboard, &idx);
+	return r->b != NULL;
+}
+
+static __always_inline bool sb_stale(const struct hedger_sb_slot *s, __u64 now)
+{
+	return now - s->send_ns >= cfg_stale_ns;
+}
+
+/* sb_claimable - may a new request take this slot? Never while a request in
+ * it may still see a clone leave or a reply arrive, unless it is stale. */
+static __always_inline bool sb_claimable(const struct hedger_sb_slot *s, __u64 ctl, __u64 now)
+{
+	switch (HEDGER_CTL_STATE(ctl)) {
+	case HEDGER_ST_FREE:
+	case HEDGER_ST_COMPLETED:
+		return true;
+	default:
+		return sb_stale(s, now);
+	}
+}
+
+/* sb_open - a request in this slot still waits for its first reply. */
+static __always_inline bool sb_open(__u32 state)
+{
+	return state == HEDGER_ST_PENDING || state == HEDGER_ST_HEDGED;
+}
+
+static __always_inline __u64 sb_load_ctl(struct hedger_sb_slot *s)
+{
+	return *(volatile __u64 *)&s->ctl;
+}
+
+static __always_inline bool sb_cas(struct hedger_sb_slot *s, __u64 old, __u64 new)
+{
+	return __sync_val_compare_and_swap(&s->ctl, old, new) == old;
+}

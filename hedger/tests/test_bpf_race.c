@@ -1,0 +1,106 @@
+/* test_bpf_race: the first reply is never dropped, whatever the rescuer does
+ * at the same moment. Two threads on two CPUs run, for each of many fresh
+ * requests, the rescuer on its clone and the reply filter on its reply at
+ * once (released together from a spin barrier), so the rescuer's PENDING ->
+ * HEDGED lands inside the reply filter's read-then-swap as often as the
+ * machine allows. Whatever the order: the reply passes and completes the
+ * request, and the clone leaves as a hedge only if the reply lost the race.
+ * Skips (77) with fewer than two CPUs online. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf_harness.h"
+
+#define ROUNDS 20000
+
+static struct tb t;
+static struct tb_pkt clone_pkt[2], reply_pkt[2];
+static atomic_int round_go, done_rescuer;
+static int rescuer_ret, reply_ret;
+static uint32_t clone_mark;
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *rescuer_thread(void *arg)
+{
+	pin(1);
+	for (int r = 1; r <= ROUNDS; r++) {
+		while (atomic_load(&round_go) < r)
+			;
+		tb_run(&t, t.skel->progs.hedger_rescuer, &clone_pkt[r & 1], clone_mark,
+		       &rescuer_ret, NULL);
+		atomic_store(&done_rescuer, r);
+	}
+	return arg;
+}
+
+static void build(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	static uint8_t pl[32];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
+	s.reply = reply;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, id);
+	tb_build(p, &s);
+}
+
+int main(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_NETEM };
+	uint64_t dropped = 0, hedged_late = 0, hedged = 0;
+	struct hedger_sb_slot v;
+	pthread_t th;
+	int ret = 0;
+
+	tb_require();
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("SKIP: needs two CPUs to race\n");
+		return 77;
+	}
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return tb_finish();
+	}
+	pin(0);
+	pthread_create(&th, NULL, rescuer_thread, NULL);
+	for (int r = 1; r <= ROUNDS; r++) {
+		build(&clone_pkt[r & 1], (uint64_t)r, false);
+		build(&reply_pkt[r & 1], (uint64_t)r, true);
+		tb_run(&t, t.skel->progs.hedger_splitter, &clone_pkt[r & 1], 0, &ret, NULL);
+		clone_mark = tb_sb_lookup(&t, 4, (uint64_t)r, &v) ? 0 :
+			     HEDGER_MARK_HEDGE(HEDGER_CTL_GEN(v.ctl));
+		atomic_store(&round_go, r);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &reply_pkt[r & 1], 0, &reply_ret,
+		       NULL);
+		while (atomic_load(&done_rescuer) < r)
+			;
+		if (reply_ret == TB_ACT_SHOT)
+			dropped++;
+		if (rescuer_ret == TB_ACT_REDIRECT) {
+			hedged++;
+			if (tb_state(&t, 4, (uint64_t)r) != HEDGER_ST_COMPLETED_HEDGED)
+				hedged_late++;
+		}
+	}
+	pthread_join(th, NULL);
+	printf("%d rounds: %llu hedged before the reply, %llu first replies dropped\n", ROUNDS,
+	       (unsigned long long)hedged, (unsigned long long)dropped);
+	TB_EQ(dropped, 0, "first replies dropped");
+	TB_EQ(tb_counter(&t, HC_REPLIES), ROUNDS, "every first reply completed its request");
+	TB_EQ(hedged_late, 0, "a hedge left only while its request was open");
+	tb_close(&t);
+	return tb_finish();
+}

@@ -1,0 +1,75 @@
+/* test_bpf_scoreboard: the scoreboard is buckets of one-line slots, never
+ * an LRU. With a small board (64 slots):
+ * - answered requests free their slots: 4096 request/reply pairs in a row
+ *   all get a slot, are cloned, and complete (no eviction, nothing full);
+ * - requests in flight are never evicted: with more live requests than
+ *   slots, a request that finds its bucket full is not hedged (counted) and
+ *   its reply passes untouched, while every request that got a slot keeps it
+ *   and its reply still completes it;
+ * - the count of requests that got a slot never exceeds the slots. */
+#include <string.h>
+
+#include "bpf_harness.h"
+
+#define SLOTS 64
+
+static void build(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	static uint8_t pl[32];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = 4;
+	s.reply = reply;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, 8, 0, 4, false, id);
+	tb_build(p, &s);
+}
+
+int main(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .sb_size = SLOTS };
+	uint64_t got_slot = 0, full;
+	struct tb_pkt p;
+	struct tb t;
+	int ret = 0, n = 4096, live = 4 * SLOTS;
+
+	tb_require();
+	if (tb_open(&t, &cfg)) {
+		TB_CHECK(0, "tb_open");
+		return tb_finish();
+	}
+	for (int id = 1; id <= n; id++) {
+		build(&p, (uint64_t)id, false);
+		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+		build(&p, (uint64_t)id, true);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
+	}
+	TB_EQ(tb_counter(&t, HC_SB_FULL), 0, "answered requests free their slots");
+	TB_EQ(tb_counter(&t, HC_REPLIES), n, "every reply completed its request");
+	tb_reset_counters(&t);
+
+	/* Many requests in flight at once. */
+	for (int id = n + 1; id <= n + live; id++) {
+		build(&p, (uint64_t)id, false);
+		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+		if (tb_state(&t, 4, (uint64_t)id) == HEDGER_ST_PENDING)
+			got_slot++;
+	}
+	full = tb_counter(&t, HC_SB_FULL);
+	TB_CHECK(got_slot <= SLOTS, "%llu requests got one of %d slots",
+		 (unsigned long long)got_slot, SLOTS);
+	TB_EQ(got_slot + full, live, "every request either got a slot or was counted");
+	TB_CHECK(full > 0, "more live requests than slots: some bucket was full");
+	/* Every request that got a slot still has it, and its reply completes it;
+	 * the others' replies pass as unknown. */
+	for (int id = n + 1; id <= n + live; id++) {
+		build(&p, (uint64_t)id, true);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
+		TB_EQ(ret, TB_ACT_UNSPEC, "reply passed");
+	}
+	TB_EQ(tb_counter(&t, HC_REPLIES), got_slot, "no live request was evicted");
+	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), full, "replies of unhedged requests passed");
+	tb_close(&t);
+	return tb_finish();
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/* emu.bpf.c: a link emulator at the egress of one lab veth (one direction).
+ * Loss (Bernoulli or Gilbert-Elliott), duplication and reordering are decided
+ * here; the delay is held by HTB token debt on the same device's root qdisc:
+ * per packet, claim an idle leaf class of rate R, send a dummy of S = T x R
+ * bytes through it (it leaves at once and puts the class T in debt), then let
+ * the packet follow into the same class, where HTB's watchdog releases it
+ * when the debt is repaid. The dummy never arrives: it is longer than the
+ * veth's MTU and carries an EtherType nobody handles. Idle waiting costs no
+ * CPU: the hold is an hrtimer in the qdisc. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "emu.h"
+#include "emu_model.h"
+
+#define TC_ACT_OK   0
+#define TC_ACT_SHOT 2
+#define ETH_TYPE_OFF 12
+#define ETH_P_ARP 0x0806
+
+const volatile struct emu_params cfg = {};
+const volatile __s16 cfg_normal[EMU_NORMAL_TABLE_SIZE] = {};
+const volatile __u32 cfg_ifindex = 0;		/* the device this program sits on */
+const volatile __u32 cfg_class_pool = 0;	/* HTB leaves 1:1 .. 1:N */
+const volatile __u64 cfg_rate_Bps = 1000000;	/* every leaf's rate R */
+const volatile __u64 cfg_calib_bytes = 0;	/* shortens each hold by calib / R */
+const volatile __u64 cfg_max_dummy = 15000;	/* under bpf_skb_change_tail's ~16 KB */
+const volatile __u64 cfg_guard_ns = 1000000;	/* a class is reused this long after its release */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct emu_state);
+} emu_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EMU_C_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} emu_counters SEC(".maps");
+
+/* Per class: busy until this ktime (ns). Resized to cfg_class_pool. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} emu_busy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} emu_cursor SEC(".maps");
+
+static __always_inline void count(__u32 c)
+{
+	__u64 *v = bpf_map_lookup_elem(&emu_counters, &c);
+
+	if (v)
+		*v += 1;
+}
+
+/* claim_class - a leaf whose debt is repaid, marked busy until @busy_until;
+ * 0 when the few probed are all busy. */
+static __always_inline __u32 claim_class(__u64 now, __u64 busy_until)
+{
+	__u32 zero = 0, start, i;
+	__u32 *cursor = bpf_map_lookup_elem(&emu_cursor, &zero);
+
+	if (!cursor || !cfg_class_pool)
+		return 0;
+	start = __sync_fetch_and_add(cursor, 1);
+	for (i = 0; i < 8; i++) {
+		__u32 c = (start + i) % cfg_class_pool;
+		__u64 *busy = bpf_map_lookup_elem(&emu_busy, &c), old;
+
+		if (!busy)
+			return 0;
+		old = *busy;
+		if (old > now)
+			continue;
+		if (__sync_val_compare_and_swap(busy, old, busy_until) == old)
+			return c + 1;
+	}
+	return 0;
+}
+
+/* hold - queue @skb behind a dummy of delay x R bytes in a free class:
+ * 0 held, 1 no free class, -1 the grow or clone failed. */
+static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
+{
+	__u32 len = skb->len, orig_mark = skb->mark, cls;
+	__u64 now = bpf_ktime_get_ns(), dummy_len, busy_until;
+	__be16 proto, dummy_proto = bpf_htons(EMU_DUMMY_ETHERTYPE);
+	int err;
+
+	dummy_len = delay_ns * cfg_rate_Bps / 1000000000ULL + 1;
+	dummy_len = dummy_len > cfg_calib_bytes ? dummy_len - cfg_calib_bytes : 1;
+	if (dummy_len > cfg_max_dummy)
+		dummy_len = cfg_max_dummy;
+	busy_until = now + delay_ns + (__u64)len * 1000000000ULL / cfg_rate_Bps + cfg_guard_ns;
+	cls = claim_class(now, busy_until);
+	if (!cls)
+		return 1;
+	if (bpf_skb_load_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto)))
+		return -1;
+	skb->priority = (EMU_HTB_MAJOR << 16) | cls;
+	skb->mark = EMU_MARK_DUMMY;
+	err = bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &dummy_proto, sizeof(dummy_proto), 0);
+	if (!err && dummy_len > len) {
+		err = bpf_skb_change_tail(skb, dummy_len, 0);
+		if (!err)
+			err = bpf_clone_redirect(skb, cfg_ifindex, 0);
+		if (bpf_skb_change_tail(skb, len, 0) && !err)
+			err = -1;
+	} else if (!err) {
+		/* A frame longer than T x R is its own dummy: held len / R. */
+		err = bpf_clone_redirect(skb, cfg_ifindex, 0);
+	}
+	if (bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto), 0) && !err)
+		err = -1;
+	skb->mark = orig_mark;
+	return err;
+}
+
+SEC("tc")
+int emu_egress(struct __sk_buff *skb)
+{
+	struct emu_params p = cfg;
+	struct emu_draw d;
+	struct emu_state *st;
+	__u32 zero = 0, was_dup;
+	__u64 delay;
+	int ret;
+
+	/* Our dummy, on its way into the class it holds. */
+	if (skb->mark == EMU_MARK_DUMMY)
+		return TC_ACT_OK;
+	/* ARP is not emulated: a lost ARP request stalls every datagram to
+	 * that neighbour for a second, which is not the link's loss model. */
+	if (skb->protocol == bpf_htons(ETH_P_ARP)) {
+		skb->priority = EMU_HTB_MAJOR << 16;
+		return TC_ACT_OK;
+	}
+	was_dup = skb->mark == EMU_MARK_DUP;
+	if (was_dup)
+		skb->mark = 0;
+	count(EMU_C_PACKETS);
+
+	st = bpf_map_lookup_elem(&emu_state, &zero);
+	if (!st)
+		return TC_ACT_OK;
+	bpf_spin_lock(&st->lock);
+	if (!st->rng)
+		st->rng = emu_seed_mix(p.seed);
+	emu_decide(&p, &st->rng, &st->ge_bad, &d);
+	bpf_spin_unlock(&st->lock);
+
+	if (d.lost) {
+		count(EMU_C_LOST);
+		if (d.lost_in_bad)
+			count(EMU_C_LOST_BAD);
+		return TC_ACT_SHOT;
+	}
+	if (d.duplicate && !was_dup) {
+		/* The copy passes this program again and gets its own fate. */
+		skb->mark = EMU_MARK_DUP;
+		if (bpf_clone_redirect(skb, cfg_ifindex, 0))
+			count(EMU_C_DUP_ERR);
+		else
+			count(EMU_C_DUPLICATED);
+		skb->mark = 0;
+	}
+	delay = emu_delay_ns(&p, d.delay_u, cfg_normal);
+	if (d.reorder && delay) {
+		count(EMU_C_REORDERED);
+		delay = 0;
+	}
+	if (!delay) {
+		count(EMU_C_UNHELD);
+		skb->priority = EMU_HTB_MAJOR << 16;	/* HTB's direct queue */
+		return TC_ACT_OK;
+	}
+	ret = hold(skb, delay);
+	if (ret) {
+		count(ret > 0 ? EMU_C_NO_CLASS : EMU_C_HOLD_ERR);
+		skb->priority = EMU_HTB_MAJOR << 16;
+		return TC_ACT_OK;
+	}
+	count(EMU_C_HELD);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";
