@@ -14,7 +14,6 @@
 
 #include "bpf_harness.h"
 
-int tb_failures;
 struct __sk_buff tb_last_ctx;
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
@@ -385,14 +384,4 @@ uint32_t tb_state(struct tb *t, int family, uint64_t id)
 	struct hedger_sb_slot v;
 
 	return tb_sb_lookup(t, family, id, &v) ? HEDGER_ST_FREE : HEDGER_CTL_STATE(v.ctl);
-}
-
-int tb_finish(void)
-{
-	if (tb_failures) {
-		printf("FAIL: %d check(s) failed\n", tb_failures);
-		return 1;
-	}
-	printf("PASS\n");
-	return 0;
 }

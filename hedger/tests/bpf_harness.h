@@ -8,6 +8,7 @@
 
 #include <linux/bpf.h>
 
+#include "check.h"
 #include "hedger.h"
 #include "hedger.skel.h"
 
@@ -102,16 +103,4 @@ uint32_t tb_state(struct tb *t, int family, uint64_t id);
  * reply it is (@reply); 0 or -ENOENT. */
 int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v);
 
-/* Assertion helpers: print the failing check and count it. */
-extern int tb_failures;
-#define TB_CHECK(cond, ...) do {					\
-	if (!(cond)) {							\
-		tb_failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
-#define TB_EQ(a, b, what) TB_CHECK((long long)(a) == (long long)(b),	\
-	"%s: got %lld, want %lld", what, (long long)(a), (long long)(b))
-int tb_finish(void);
+/* Assertions: CHECK, CHECK_EQ, check_done (tests/check.h). */

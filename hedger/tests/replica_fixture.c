@@ -155,10 +155,10 @@ int rf_open(struct tb *t, const struct tb_cfg *cfg, uint32_t svc, int family, co
 	    const char **addrs, const uint16_t *ports, uint32_t n, const char *what)
 {
 	if (tb_open(t, cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return -1;
 	}
-	TB_EQ(rf_add_replicas(t, svc, family, vip, addrs, ports, n, HEDGER_RP_ROUND_ROBIN), 0,
+	CHECK_EQ(rf_add_replicas(t, svc, family, vip, addrs, ports, n, HEDGER_RP_ROUND_ROBIN), 0,
 	      what);
 	return 0;
 }

@@ -82,34 +82,34 @@ static void recirc_case(void)
 	int ret, i;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	/* Floor 20 ms: far above ~200 us replies even when a loaded machine
 	 * stretches each usleep() by milliseconds. */
-	TB_EQ(seed(&t, 7000000, 20000000, 50000000), 0, "seed policy");
+	CHECK_EQ(seed(&t, 7000000, 20000000, 50000000), 0, "seed policy");
 	traffic(&t, 1, 1, 0);
-	TB_EQ(hold_of(&t, 1), 7000000, "request uses the policy's delay, not --delay");
+	CHECK_EQ(hold_of(&t, 1), 7000000, "request uses the policy's delay, not --delay");
 	ls = get(&t);
-	TB_EQ(ls.st.armed, 1, "splitter armed the timer");
-	TB_EQ(hist_total(&ls.hist), 1, "first reply recorded");
+	CHECK_EQ(ls.st.armed, 1, "splitter armed the timer");
+	CHECK_EQ(hist_total(&ls.hist), 1, "first reply recorded");
 	tb_build_id(&r, 1, true);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "duplicate dropped");
+	CHECK_EQ(ret, TB_ACT_SHOT, "duplicate dropped");
 	ls = get(&t);
-	TB_CHECK(hist_total(&ls.hist) <= 1, "duplicate not recorded");
+	CHECK(hist_total(&ls.hist) <= 1, "duplicate not recorded");
 
 	/* ~200 us replies: p95 well under the 20 ms floor -> delay = min. */
 	traffic(&t, 10, 40, 200);
 	for (i = 0; i < 30 && get(&t).st.delay_ns != 20000000; i++)
 		usleep(50000);
 	ls = get(&t);
-	TB_EQ(ls.st.delay_ns, 20000000, "delay recomputed in the kernel, clamped to min");
-	TB_CHECK(ls.st.recomputes >= 1, "timer ran");
-	TB_CHECK(ls.st.pct_ns > 0 && ls.st.pct_ns < 20000000, "p95 %llu ns below the floor",
+	CHECK_EQ(ls.st.delay_ns, 20000000, "delay recomputed in the kernel, clamped to min");
+	CHECK(ls.st.recomputes >= 1, "timer ran");
+	CHECK(ls.st.pct_ns > 0 && ls.st.pct_ns < 20000000, "p95 %llu ns below the floor",
 		 (unsigned long long)ls.st.pct_ns);
 	traffic(&t, 100, 1, 0);
-	TB_EQ(hold_of(&t, 100), 20000000, "next request uses the recomputed delay");
+	CHECK_EQ(hold_of(&t, 100), 20000000, "next request uses the recomputed delay");
 	tb_close(&t);
 }
 
@@ -123,18 +123,18 @@ static void follows_case(void)
 	int i;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
-	TB_EQ(seed(&t, 20000000, 100000, 50000000), 0, "seed policy");
+	CHECK_EQ(seed(&t, 20000000, 100000, 50000000), 0, "seed policy");
 	traffic(&t, 1, 40, 2000);	/* ~2 ms replies (usleep: never shorter) */
 	for (i = 0; i < 30 && get(&t).st.delay_ns == 20000000; i++)
 		usleep(50000);
 	ls = get(&t);
 	d = ls.st.delay_ns;
-	TB_CHECK(d >= 2000000 && d < 20000000, "delay %llu ns follows ~2 ms replies",
+	CHECK(d >= 2000000 && d < 20000000, "delay %llu ns follows ~2 ms replies",
 		 (unsigned long long)d);
-	TB_EQ(d, ls.st.pct_ns, "within the clamp: delay = percentile");
+	CHECK_EQ(d, ls.st.pct_ns, "within the clamp: delay = percentile");
 	tb_close(&t);
 }
 
@@ -148,13 +148,13 @@ static void htb_case(void)
 	uint32_t k;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
-	TB_EQ(seed(&t, 3000000, 1000000, 50000000), 0, "seed policy");
+	CHECK_EQ(seed(&t, 3000000, 1000000, 50000000), 0, "seed policy");
 	traffic(&t, 1, 1, 0);
-	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
-	TB_EQ(v.release_ns - v.send_ns, 3000000, "htb: release from the policy's delay");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
+	CHECK_EQ(v.release_ns - v.send_ns, 3000000, "htb: release from the policy's delay");
 	/* The class claimed is the one busy entry (the scoreboard copy was
 	 * written before the claim). */
 	busy = 0;
@@ -166,7 +166,7 @@ static void htb_case(void)
 			busy = b;
 	}
 	/* busy until send + T + len/R + 1 ms guard; len/R < 1 ms at 1.5 MB/s */
-	TB_CHECK(busy >= v.send_ns + 4000000 && busy < v.send_ns + 5000000,
+	CHECK(busy >= v.send_ns + 4000000 && busy < v.send_ns + 5000000,
 		 "class held for the adaptive T: busy - send = %llu ns",
 		 (unsigned long long)(busy - v.send_ns));
 	tb_close(&t);
@@ -178,5 +178,5 @@ int main(void)
 	recirc_case();
 	follows_case();
 	htb_case();
-	return tb_finish();
+	return check_done("test_bpf_adaptive");
 }

@@ -52,52 +52,52 @@ int main(void)
 
 	tb_require();
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
-		return tb_finish();
+		CHECK(0, "tb_open");
+		return check_done("test_bpf_budget");
 	}
 	/* 0 % + burst 2: exactly two hedges, then every clone is dropped. */
-	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "seed budget");
+	CHECK_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "seed budget");
 	for (uint64_t id = 1; id <= 5; id++) {
 		ret = hedge_attempt(&t, id);
-		TB_EQ(ret, id <= 2 ? TB_ACT_REDIRECT : TB_ACT_SHOT, "burst 2 then denied");
+		CHECK_EQ(ret, id <= 2 ? TB_ACT_REDIRECT : TB_ACT_SHOT, "burst 2 then denied");
 	}
-	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 2, "hedges sent within the burst");
-	TB_EQ(tb_counter(&t, HC_BUDGET_DENIED), 3, "denied clones counted");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 2, "hedges sent within the burst");
+	CHECK_EQ(tb_counter(&t, HC_BUDGET_DENIED), 3, "denied clones counted");
 	b = get_budget(&t);
-	TB_EQ(b.requests, 5, "splitter credited every request");
-	TB_EQ(b.granted, 2, "granted");
-	TB_EQ(b.denied, 3, "denied");
-	TB_EQ(b.credits, 0, "bucket empty");
-	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "denied request's entry");
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "denied request still pending");
+	CHECK_EQ(b.requests, 5, "splitter credited every request");
+	CHECK_EQ(b.granted, 2, "granted");
+	CHECK_EQ(b.denied, 3, "denied");
+	CHECK_EQ(b.credits, 0, "bucket empty");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "denied request's entry");
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "denied request still pending");
 	tb_build_id(&r, 3, true);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "reply of a denied request passed");
-	TB_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "entry");
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "reply of a denied request completes it");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "reply of a denied request passed");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 3, &v), 0, "entry");
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "reply of a denied request completes it");
 
 	/* A clone whose reply won spends nothing, even with credits there. */
-	TB_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "refill");
+	CHECK_EQ(set_budget(&t, 0, 2, 2 * BUDGET_UNIT), 0, "refill");
 	tb_build_id(&p, 20, false);
 	tb_build_id(&r, 20, true);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "reply won");
+	CHECK_EQ(ret, TB_ACT_SHOT, "reply won");
 	b = get_budget(&t);
-	TB_EQ(b.credits, 2 * BUDGET_UNIT, "reply-won clone cost nothing");
-	TB_EQ(b.granted + b.denied, 0, "no spend attempted");
+	CHECK_EQ(b.credits, 2 * BUDGET_UNIT, "reply-won clone cost nothing");
+	CHECK_EQ(b.granted + b.denied, 0, "no spend attempted");
 
 	/* 50 %, burst 1, empty: 8 requests in a row earn 4 hedges' worth, but
 	 * the cap (burst 1) holds at most one at a time: each hedge_attempt
 	 * adds 0.5 then tries to spend 1 -> every second attempt succeeds. */
-	TB_EQ(set_budget(&t, 500, 1, 0), 0, "50 %");
+	CHECK_EQ(set_budget(&t, 500, 1, 0), 0, "50 %");
 	for (uint64_t id = 100; id < 108; id++)
 		granted += hedge_attempt(&t, id) == TB_ACT_REDIRECT;
-	TB_EQ(granted, 4, "50 %: every second hedge");
+	CHECK_EQ(granted, 4, "50 %: every second hedge");
 	b = get_budget(&t);
-	TB_EQ(b.granted, 4, "granted at 50 %");
-	TB_EQ(b.denied, 4, "denied at 50 %");
+	CHECK_EQ(b.granted, 4, "granted at 50 %");
+	CHECK_EQ(b.denied, 4, "denied at 50 %");
 	tb_close(&t);
-	return tb_finish();
+	return check_done("test_bpf_budget");
 }

@@ -58,17 +58,17 @@ int main(void)
 		return 1;
 	}
 	ret = run_with_tstamp(&t, 1, 0, BPF_SKB_TSTAMP_UNSPEC, &after);
-	TB_EQ(ret, TB_ACT_UNSPEC, "tstamp 0: verdict");
-	TB_EQ(after.tstamp, 0, "tstamp 0: restored");
-	TB_EQ(after.tstamp_type, BPF_SKB_TSTAMP_UNSPEC, "tstamp 0: type");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "tstamp 0: verdict");
+	CHECK_EQ(after.tstamp, 0, "tstamp 0: restored");
+	CHECK_EQ(after.tstamp_type, BPF_SKB_TSTAMP_UNSPEC, "tstamp 0: type");
 
 	ret = run_with_tstamp(&t, 2, 123456789ULL, BPF_SKB_TSTAMP_UNSPEC, &after);
-	TB_EQ(ret, TB_ACT_UNSPEC, "unspec non-zero: verdict");
-	TB_EQ(after.tstamp, 123456789ULL, "unspec non-zero: restored");
-	TB_EQ(after.tstamp_type, BPF_SKB_TSTAMP_UNSPEC, "unspec non-zero: type");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "unspec non-zero: verdict");
+	CHECK_EQ(after.tstamp, 123456789ULL, "unspec non-zero: restored");
+	CHECK_EQ(after.tstamp_type, BPF_SKB_TSTAMP_UNSPEC, "unspec non-zero: type");
 
-	TB_EQ(tb_counter(&t, HC_CLONES), 2, "every request cloned");
-	TB_EQ(tb_counter(&t, HC_CLONE_FAILED), 0, "no clone failed");
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "every request cloned");
+	CHECK_EQ(tb_counter(&t, HC_CLONE_FAILED), 0, "no clone failed");
 	tb_close(&t);
-	return tb_finish();
+	return check_done("test_bpf_edt_tstamp");
 }

@@ -37,57 +37,57 @@ static void id_reuse(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	/* Request A, answered at once; its clone is still in the line. */
 	build(&a, 1, false, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
-	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "A on the scoreboard");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "A on the scoreboard");
 	mark_a = HEDGER_MARK_HEDGE(HEDGER_CTL_GEN(v.ctl));
 	a_clone = a;
 	build(&rep_a, 1, true, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED, "A completed");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED, "A completed");
 	/* Request B with the same key, other bytes. */
 	build(&b, 1, false, 0xbb);
 	tb_run(&t, t.skel->progs.hedger_splitter, &b, 0, &ret, NULL);
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B pending");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B pending");
 	/* A's clone comes out of the line: it must not be B's hedge. */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &a_clone, mark_a, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "A's clone dropped");
-	TB_EQ(tb_counter(&t, HC_CLONE_STALE_GEN), 1, "stale generation counted");
-	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 0, "no hedge with A's bytes");
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B still pending");
+	CHECK_EQ(ret, TB_ACT_SHOT, "A's clone dropped");
+	CHECK_EQ(tb_counter(&t, HC_CLONE_STALE_GEN), 1, "stale generation counted");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 0, "no hedge with A's bytes");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B still pending");
 	/* B's own clone leaves as B's hedge. */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &b, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_REDIRECT, "B's clone is B's hedge");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "B's clone is B's hedge");
 	tb_close(&t);
 
 	/* A hedged and answered; B arrives; A's late original reply. */
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	build(&a, 2, false, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &a, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_REDIRECT, "A hedged");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "A hedged");
 	build(&rep_a, 2, true, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "A's first reply passed");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "A's first reply passed");
 	build(&b, 2, false, 0xbb);
 	tb_run(&t, t.skel->progs.hedger_splitter, &b, 0, &ret, NULL);
-	TB_EQ(tb_counter(&t, HC_CLONES), 2, "B cloned (another slot)");
-	TB_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "B pending");
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "B cloned (another slot)");
+	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "B pending");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "A's late second reply dropped");
-	TB_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "and it did not complete B");
+	CHECK_EQ(ret, TB_ACT_SHOT, "A's late second reply dropped");
+	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "and it did not complete B");
 	build(&rep_b, 2, true, 0xbb);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_b, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "B's reply passed");
-	TB_EQ(tb_state(&t, 4, 2), HEDGER_ST_COMPLETED, "B's reply completes B");
-	TB_EQ(tb_counter(&t, HC_REPLIES), 2, "two first replies");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "B's reply passed");
+	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_COMPLETED, "B's reply completes B");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), 2, "two first replies");
 	tb_close(&t);
 }
 
@@ -99,31 +99,31 @@ static void same_key_in_flight(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	build(&a, 5, false, 1);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
-	TB_EQ(tb_counter(&t, HC_RETRANSMITS), 1, "same bytes again: a retransmit");
-	TB_EQ(tb_counter(&t, HC_CLONES), 1, "retransmit not cloned");
+	CHECK_EQ(tb_counter(&t, HC_RETRANSMITS), 1, "same bytes again: a retransmit");
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 1, "retransmit not cloned");
 	build(&aaaa, 5, false, 28);
 	tb_run(&t, t.skel->progs.hedger_splitter, &aaaa, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "second request passed");
-	TB_EQ(tb_counter(&t, HC_KEY_AMBIGUOUS), 1, "two requests with one key counted");
-	TB_EQ(tb_state(&t, 4, 5), HEDGER_ST_AMBIGUOUS, "hands off the key");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "second request passed");
+	CHECK_EQ(tb_counter(&t, HC_KEY_AMBIGUOUS), 1, "two requests with one key counted");
+	CHECK_EQ(tb_state(&t, 4, 5), HEDGER_ST_AMBIGUOUS, "hands off the key");
 	tb_run(&t, t.skel->progs.hedger_rescuer, &a, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "the first request's clone is not sent");
-	TB_EQ(tb_counter(&t, HC_CLONE_DROPPED_AMBIGUOUS), 1, "counted");
+	CHECK_EQ(ret, TB_ACT_SHOT, "the first request's clone is not sent");
+	CHECK_EQ(tb_counter(&t, HC_CLONE_DROPPED_AMBIGUOUS), 1, "counted");
 	build(&rep, 5, true, 1);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "A's answer passed");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "A's answer passed");
 	build(&rep, 5, true, 28);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "AAAA's answer passed");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "AAAA's answer passed");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "even a repeat passes: nothing is dropped on that key");
-	TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 0, "no reply dropped");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "even a repeat passes: nothing is dropped on that key");
+	CHECK_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 0, "no reply dropped");
 	tb_close(&t);
 }
 
@@ -132,5 +132,5 @@ int main(void)
 	tb_require();
 	id_reuse();
 	same_key_in_flight();
-	return tb_finish();
+	return check_done("test_bpf_generation");
 }

@@ -19,17 +19,17 @@ static void expect_request(const struct tb_cfg *cfg, struct tb_spec *s, uint64_t
 	int ret = 0;
 
 	if (tb_open(&t, cfg)) {
-		TB_CHECK(0, "%s: tb_open failed", what);
+		CHECK(0, "%s: tb_open failed", what);
 		return;
 	}
 	tb_build(&p, s);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, what);
-	TB_EQ(ret, TB_ACT_UNSPEC, what);
-	TB_EQ(tb_counter(&t, HC_REQUESTS), 1, what);
-	TB_CHECK(tb_sb_lookup(&t, s->family, id, &v) == 0, "%s: no scoreboard entry for id %llu",
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, what);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, what);
+	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 1, what);
+	CHECK(tb_sb_lookup(&t, s->family, id, &v) == 0, "%s: no scoreboard entry for id %llu",
 		 what, (unsigned long long)id);
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, what);
-	TB_CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len),
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, what);
+	CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len),
 		 "%s: original packet modified (len %u -> %u)", what, p.len, out.len);
 	tb_close(&t);
 }
@@ -42,17 +42,17 @@ static void expect_skip(struct tb_spec *s, int counter, const char *what)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "%s: tb_open failed", what);
+		CHECK(0, "%s: tb_open failed", what);
 		return;
 	}
 	tb_build(&p, s);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, what);
-	TB_EQ(ret, TB_ACT_UNSPEC, what);
-	TB_EQ(tb_counter(&t, HC_REQUESTS), 0, what);
-	TB_EQ(tb_counter(&t, HC_CLONES), 0, what);
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, what);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, what);
+	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 0, what);
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 0, what);
 	if (counter >= 0)
-		TB_EQ(tb_counter(&t, counter), 1, what);
-	TB_CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len), "%s: packet modified", what);
+		CHECK_EQ(tb_counter(&t, counter), 1, what);
+	CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len), "%s: packet modified", what);
 	tb_close(&t);
 }
 
@@ -130,5 +130,5 @@ int main(void)
 	s.v6_nexthdr = 0;
 	s.proto = 58;
 	expect_skip(&s, HC_SKIP_NOT_UDP, "icmpv6");
-	return tb_finish();
+	return check_done("test_bpf_parse");
 }

@@ -59,41 +59,41 @@ static void dns(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	n = dns_msg(b, 0x1234, 0x01, 0x00, 1);	/* RD, QUERY, A */
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_PENDING, "dns query tracked");
+	CHECK_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_PENDING, "dns query tracked");
 	n = dns_msg(b, 0x2222, 0x29, 0x00, 1);	/* opcode UPDATE (5) */
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 1, "dns update is not hedged");
-	TB_EQ(tb_state(&t, 4, 0x2222), HEDGER_ST_FREE, "dns update not tracked");
+	CHECK_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 1, "dns update is not hedged");
+	CHECK_EQ(tb_state(&t, 4, 0x2222), HEDGER_ST_FREE, "dns update not tracked");
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, 11, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 2, "short dns header is not a request");
+	CHECK_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 2, "short dns header is not a request");
 
 	n = dns_msg(b, 0x1234, 0x01, 0x00, 1);	/* QR = 0 from the server: no reply */
 	send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(ret, TB_ACT_UNSPEC, "QR=0 from the server passes");
-	TB_EQ(tb_counter(&t, HC_REPLY_NOT_REPLY), 1, "QR=0 is not a reply");
-	TB_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_PENDING, "still pending");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "QR=0 from the server passes");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_NOT_REPLY), 1, "QR=0 is not a reply");
+	CHECK_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_PENDING, "still pending");
 	n = dns_msg(b, 0x1234, 0x83, 0x80, 1);	/* QR, TC, RD; RA */
 	send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(ret, TB_ACT_UNSPEC, "truncated answer passes");
-	TB_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_COMPLETED, "truncated answer completes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "truncated answer passes");
+	CHECK_EQ(tb_state(&t, 4, 0x1234), HEDGER_ST_COMPLETED, "truncated answer completes");
 
 	/* A and AAAA with one id on one socket. */
 	n = dns_msg(b, 0x4444, 0x01, 0x00, 1);
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
 	n = dns_msg(b, 0x4444, 0x01, 0x00, 28);
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_counter(&t, HC_KEY_AMBIGUOUS), 1, "A and AAAA with one id: hands off");
+	CHECK_EQ(tb_counter(&t, HC_KEY_AMBIGUOUS), 1, "A and AAAA with one id: hands off");
 	n = dns_msg(b, 0x4444, 0x81, 0x80, 28);
 	send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(ret, TB_ACT_UNSPEC, "AAAA answer passes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "AAAA answer passes");
 	n = dns_msg(b, 0x4444, 0x81, 0x80, 1);
 	send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(ret, TB_ACT_UNSPEC, "A answer passes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "A answer passes");
 	tb_close(&t);
 }
 
@@ -127,30 +127,30 @@ static void memcached(void)
 	int ret = 0, id = 10;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	for (unsigned i = 0; i < 2; i++, id++) {
 		n = mc_frame(b, (uint16_t)id, 0, 1, reads[i], (uint32_t)strlen(reads[i]));
 		send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(tb_state(&t, 4, (uint64_t)id), HEDGER_ST_PENDING, reads[i]);
+		CHECK_EQ(tb_state(&t, 4, (uint64_t)id), HEDGER_ST_PENDING, reads[i]);
 	}
 	n = mc_frame(b, (uint16_t)id, 0, 1, bin_get, sizeof(bin_get));
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_PENDING, "binary GET");
+	CHECK_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_PENDING, "binary GET");
 	n = mc_frame(b, (uint16_t)id, 0, 1, bin_getk, sizeof(bin_getk));
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_PENDING, "binary GETK");
+	CHECK_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_PENDING, "binary GETK");
 	for (unsigned i = 0; i < 4; i++, id++) {
 		n = mc_frame(b, (uint16_t)id, 0, 1, writes[i], (uint32_t)strlen(writes[i]));
 		send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(tb_state(&t, 4, (uint64_t)id), HEDGER_ST_FREE, writes[i]);
+		CHECK_EQ(tb_state(&t, 4, (uint64_t)id), HEDGER_ST_FREE, writes[i]);
 	}
 	n = mc_frame(b, (uint16_t)id, 0, 1, bin_set, sizeof(bin_set));
 	send_payload(&t, t.skel->progs.hedger_splitter, false, b, n, TB_CSUM_GOOD, &ret);
-	TB_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_FREE, "binary SET never hedged");
-	TB_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 5, "writes counted, not hedged");
-	TB_EQ(tb_counter(&t, HC_CLONES), 4, "only the reads were cloned");
+	CHECK_EQ(tb_state(&t, 4, (uint64_t)id++), HEDGER_ST_FREE, "binary SET never hedged");
+	CHECK_EQ(tb_counter(&t, HC_SKIP_NOT_REQUEST), 5, "writes counted, not hedged");
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 4, "only the reads were cloned");
 
 	/* get k1 (id 10): a 3-datagram response, original and hedge copies. */
 	{
@@ -164,33 +164,33 @@ static void memcached(void)
 		s.payload_len = mc_frame(b, 10, 0, 1, reads[0], (uint32_t)strlen(reads[0]));
 		tb_build(&req, &s);
 		tb_run(&t, t.skel->progs.hedger_rescuer, &req, TB_MARK_CLONE, &ret, NULL);
-		TB_EQ(ret, TB_ACT_REDIRECT, "get hedged");
+		CHECK_EQ(ret, TB_ACT_REDIRECT, "get hedged");
 		n = mc_frame(b, 10, 0, 3, v[0], (uint32_t)strlen(v[0]));
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_BAD, &ret);
-		TB_EQ(ret, TB_ACT_UNSPEC, "untrusted datagram 0 passes");
-		TB_EQ(tb_state(&t, 4, 10), HEDGER_ST_HEDGED, "and completes nothing");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "untrusted datagram 0 passes");
+		CHECK_EQ(tb_state(&t, 4, 10), HEDGER_ST_HEDGED, "and completes nothing");
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_UNSPEC, "datagram 0 passes");
-		TB_EQ(tb_state(&t, 4, 10), HEDGER_ST_COMPLETED_HEDGED, "datagram 0 completes");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "datagram 0 passes");
+		CHECK_EQ(tb_state(&t, 4, 10), HEDGER_ST_COMPLETED_HEDGED, "datagram 0 completes");
 		n = mc_frame(b, 10, 2, 3, v[2], (uint32_t)strlen(v[2]));
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_UNSPEC, "datagram 2 (first copy) passes");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "datagram 2 (first copy) passes");
 		n = mc_frame(b, 10, 0, 3, v[0], (uint32_t)strlen(v[0]));
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_SHOT, "datagram 0 (second copy) dropped");
+		CHECK_EQ(ret, TB_ACT_SHOT, "datagram 0 (second copy) dropped");
 		n = mc_frame(b, 10, 1, 3, v[1], (uint32_t)strlen(v[1]));
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_UNSPEC, "datagram 1 (first copy) passes");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "datagram 1 (first copy) passes");
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_SHOT, "datagram 1 (second copy) dropped");
+		CHECK_EQ(ret, TB_ACT_SHOT, "datagram 1 (second copy) dropped");
 		n = mc_frame(b, 10, 2, 3, v[2], (uint32_t)strlen(v[2]));
 		send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, n, TB_CSUM_GOOD, &ret);
-		TB_EQ(ret, TB_ACT_SHOT, "datagram 2 (second copy) dropped");
-		TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 3, "each second copy dropped once");
+		CHECK_EQ(ret, TB_ACT_SHOT, "datagram 2 (second copy) dropped");
+		CHECK_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 3, "each second copy dropped once");
 	}
 	send_payload(&t, t.skel->progs.hedger_reply_filter, true, b, 6, TB_CSUM_GOOD, &ret);
-	TB_EQ(ret, TB_ACT_UNSPEC, "a frame shorter than its header passes");
-	TB_EQ(tb_counter(&t, HC_REPLY_NOT_REPLY), 1, "and is no reply");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "a frame shorter than its header passes");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_NOT_REPLY), 1, "and is no reply");
 	tb_close(&t);
 }
 
@@ -199,5 +199,5 @@ int main(void)
 	tb_require();
 	dns();
 	memcached();
-	return tb_finish();
+	return check_done("test_bpf_proto");
 }

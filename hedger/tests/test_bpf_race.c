@@ -71,8 +71,8 @@ int main(void)
 		return 77;
 	}
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
-		return tb_finish();
+		CHECK(0, "tb_open");
+		return check_done("test_bpf_race");
 	}
 	pin(0);
 	pthread_create(&th, NULL, rescuer_thread, NULL);
@@ -98,9 +98,9 @@ int main(void)
 	pthread_join(th, NULL);
 	printf("%d rounds: %llu hedged before the reply, %llu first replies dropped\n", ROUNDS,
 	       (unsigned long long)hedged, (unsigned long long)dropped);
-	TB_EQ(dropped, 0, "first replies dropped");
-	TB_EQ(tb_counter(&t, HC_REPLIES), ROUNDS, "every first reply completed its request");
-	TB_EQ(hedged_late, 0, "a hedge left only while its request was open");
+	CHECK_EQ(dropped, 0, "first replies dropped");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), ROUNDS, "every first reply completed its request");
+	CHECK_EQ(hedged_late, 0, "a hedge left only while its request was open");
 	tb_close(&t);
-	return tb_finish();
+	return check_done("test_bpf_race");
 }

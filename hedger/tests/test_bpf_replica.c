@@ -33,56 +33,56 @@ static void v4_case(void)
 	for (uint64_t id = 1; id <= 3; id++) {
 		rf_build(&p, 4, id, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &o);
-		TB_CHECK(rf_dst_is(&o, 4, TB_SERVER4, TB_PORT), "original not rewritten");
+		CHECK(rf_dst_is(&o, 4, TB_SERVER4, TB_PORT), "original not rewritten");
 		tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
-		TB_EQ(ret, TB_ACT_REDIRECT, "hedge redirected");
-		TB_CHECK(rf_dst_is(&o, 4, addrs[(id - 1) % 2], ports[(id - 1) % 2]),
+		CHECK_EQ(ret, TB_ACT_REDIRECT, "hedge redirected");
+		CHECK(rf_dst_is(&o, 4, addrs[(id - 1) % 2], ports[(id - 1) % 2]),
 			 "hedge %llu to replica %s", (unsigned long long)id, addrs[(id - 1) % 2]);
-		TB_CHECK(rf_csums_ok(&o, 4), "hedge %llu: IP and UDP checksums valid",
+		CHECK(rf_csums_ok(&o, 4), "hedge %llu: IP and UDP checksums valid",
 			 (unsigned long long)id);
-		TB_EQ(tb_sb_lookup(&t, 4, id, &v), 0, "entry");
-		TB_EQ(v.hedge_slot, 1 + (id - 1) % 2, "slot recorded");
+		CHECK_EQ(tb_sb_lookup(&t, 4, id, &v), 0, "entry");
+		CHECK_EQ(v.hedge_slot, 1 + (id - 1) % 2, "slot recorded");
 	}
-	TB_EQ(tb_counter(&t, HC_HEDGES_TO_REPLICA), 3, "hedges to other replicas counted");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_TO_REPLICA), 3, "hedges to other replicas counted");
 
 	/* Replica 1 answers request 1 first: NATed back to the VIP, completes. */
 	rf_build(&p, 4, 1, R1_4, 9999);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "replica's reply passed");
-	TB_CHECK(rf_src_is(&o, 4, TB_SERVER4, TB_PORT), "reply source NATed back to the VIP");
-	TB_CHECK(rf_csums_ok(&o, 4), "reverse-NATed reply: checksums valid");
-	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED_HEDGED,
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "replica's reply passed");
+	CHECK(rf_src_is(&o, 4, TB_SERVER4, TB_PORT), "reply source NATed back to the VIP");
+	CHECK(rf_csums_ok(&o, 4), "reverse-NATed reply: checksums valid");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED_HEDGED,
 	       "replica's reply completes the request (the original's reply still due)");
-	TB_EQ(tb_counter(&t, HC_REPLIES_REVERSE_NAT), 1, "reverse NAT counted");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES_REVERSE_NAT), 1, "reverse NAT counted");
 	/* The VIP's late original reply: the duplicate. */
 	rf_build(&p, 4, 1, TB_SERVER4, TB_PORT);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "VIP's late reply dropped");
+	CHECK_EQ(ret, TB_ACT_SHOT, "VIP's late reply dropped");
 
 	/* The VIP answers request 2 first: passed unchanged; replica 2's is dropped. */
 	rf_build(&p, 4, 2, TB_SERVER4, TB_PORT);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "VIP reply passed");
-	TB_CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len), "VIP reply untouched");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "VIP reply passed");
+	CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len), "VIP reply untouched");
 	rf_build(&p, 4, 2, R2_4, 8888);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "replica's late reply dropped");
-	TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 2, "duplicates counted");
+	CHECK_EQ(ret, TB_ACT_SHOT, "replica's late reply dropped");
+	CHECK_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 2, "duplicates counted");
 
 	/* A reply from a replica nobody asked: passed as is, counted unknown. */
 	rf_build(&p, 4, 77, R1_4, 9999);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "unknown replica reply passed");
-	TB_CHECK(rf_src_is(&o, 4, R1_4, 9999), "unknown replica reply not rewritten");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "unknown replica reply passed");
+	CHECK(rf_src_is(&o, 4, R1_4, 9999), "unknown replica reply not rewritten");
 
 	r = rf_get_replicas(&t, 0);
-	TB_EQ(r.hedges[1], 2, "hedges to slot 1");
-	TB_EQ(r.hedges[2], 1, "hedges to slot 2");
-	TB_EQ(r.replies[0], 2, "replies from the VIP");
-	TB_EQ(r.replies[1], 1, "replies from slot 1 (the unknown one not counted)");
-	TB_EQ(r.replies[2], 1, "replies from slot 2");
-	TB_CHECK(r.lat_ewma_ns[1] > 0 && r.lat_ewma_ns[2] > 0, "replica latencies measured");
+	CHECK_EQ(r.hedges[1], 2, "hedges to slot 1");
+	CHECK_EQ(r.hedges[2], 1, "hedges to slot 2");
+	CHECK_EQ(r.replies[0], 2, "replies from the VIP");
+	CHECK_EQ(r.replies[1], 1, "replies from slot 1 (the unknown one not counted)");
+	CHECK_EQ(r.replies[2], 1, "replies from slot 2");
+	CHECK(r.lat_ewma_ns[1] > 0 && r.lat_ewma_ns[2] > 0, "replica latencies measured");
 
 	/* fastest: slot 2 is the quicker one now -> chosen every time. */
 	r.policy = HEDGER_RP_FASTEST;
@@ -97,7 +97,7 @@ static void v4_case(void)
 		rf_build(&p, 4, id, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 		tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
-		TB_CHECK(rf_dst_is(&o, 4, R2_4, 8888), "fastest: hedge %llu to the quicker replica",
+		CHECK(rf_dst_is(&o, 4, R2_4, 8888), "fastest: hedge %llu to the quicker replica",
 			 (unsigned long long)id);
 	}
 	/* ... until it stops answering: each hedge charges it the wait so far
@@ -116,7 +116,7 @@ static void v4_case(void)
 		}
 		/* 1 ms + k x >= 1.25 ms > 5 ms after k <= 4 unanswered hedges (fewer
 		 * when the sleeps run long) */
-		TB_CHECK(moved && id - 20 >= 2 && id - 20 <= 5,
+		CHECK(moved && id - 20 >= 2 && id - 20 <= 5,
 			 "fastest: silent replica avoided after %llu hedges (want 2-5)",
 			 (unsigned long long)(id - 20));
 	}
@@ -137,15 +137,15 @@ static void v6_case(void)
 	rf_build(&p, 6, 5, NULL, 0);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, &o);
-	TB_EQ(ret, TB_ACT_REDIRECT, "v6 hedge redirected");
-	TB_CHECK(rf_dst_is(&o, 6, R1_6, 7777), "v6 hedge to the replica");
-	TB_CHECK(rf_csums_ok(&o, 6), "v6 hedge: UDP checksum valid");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "v6 hedge redirected");
+	CHECK(rf_dst_is(&o, 6, R1_6, 7777), "v6 hedge to the replica");
+	CHECK(rf_csums_ok(&o, 6), "v6 hedge: UDP checksum valid");
 	rf_build(&p, 6, 5, R1_6, 7777);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "v6 replica reply passed");
-	TB_CHECK(rf_src_is(&o, 6, TB_SERVER6, TB_PORT), "v6 reply NATed back to the VIP");
-	TB_CHECK(rf_csums_ok(&o, 6), "v6 reverse-NATed reply: checksum valid");
-	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "v6 reply completes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "v6 replica reply passed");
+	CHECK(rf_src_is(&o, 6, TB_SERVER6, TB_PORT), "v6 reply NATed back to the VIP");
+	CHECK(rf_csums_ok(&o, 6), "v6 reverse-NATed reply: checksum valid");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), 1, "v6 reply completes");
 	tb_close(&t);
 }
 
@@ -154,5 +154,5 @@ int main(void)
 	tb_require();
 	v4_case();
 	v6_case();
-	return tb_finish();
+	return check_done("test_bpf_replica");
 }

@@ -32,7 +32,7 @@ static void family_case(int family)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	memset(&s, 0, sizeof(s));
@@ -44,37 +44,37 @@ static void family_case(int family)
 	tb_build(&rep, &s);
 
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
-	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+	CHECK_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
 
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, &out), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, "first reply passed");
-	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "first reply counted");
-	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "first reply completes");
-	TB_EQ(hist_total(&t, family == 6 ? 1 : 0), 1, "latency recorded for the service");
-	TB_CHECK(out.len == rep.len && !memcmp(out.data, rep.data, rep.len), "reply modified");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, &out), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "first reply passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), 1, "first reply counted");
+	CHECK_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_COMPLETED, "first reply completes");
+	CHECK_EQ(hist_total(&t, family == 6 ? 1 : 0), 1, "latency recorded for the service");
+	CHECK(out.len == rep.len && !memcmp(out.data, rep.data, rep.len), "reply modified");
 
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
-	TB_EQ(ret, TB_ACT_SHOT, "second reply dropped");
-	TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 1, "second reply counted");
-	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "second reply is not a first reply");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
+	CHECK_EQ(ret, TB_ACT_SHOT, "second reply dropped");
+	CHECK_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 1, "second reply counted");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), 1, "second reply is not a first reply");
 
 	/* The id reused by a new request after completion: tracked and cloned again. */
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL), 0, name);
-	TB_EQ(tb_counter(&t, HC_CLONES), 2, "reused id cloned again");
-	TB_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "reused id pending again");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL), 0, name);
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "reused id cloned again");
+	CHECK_EQ(tb_sb_lookup(&t, family, 42, &v), 0, name);
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_PENDING, "reused id pending again");
 
 	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, 43);
 	tb_build(&rep, &s);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, "unknown reply passed");
-	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "unknown reply counted");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "unknown reply passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "unknown reply counted");
 
 	/* A request to the service seen at ingress is not a reply. */
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &req, 0, &ret, NULL), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, "request at ingress passed");
-	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "request at ingress not counted as reply");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_reply_filter, &req, 0, &ret, NULL), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "request at ingress passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), 1, "request at ingress not counted as reply");
 	tb_close(&t);
 }
 
@@ -83,5 +83,5 @@ int main(void)
 	tb_require();
 	family_case(4);
 	family_case(6);
-	return tb_finish();
+	return check_done("test_bpf_reply");
 }

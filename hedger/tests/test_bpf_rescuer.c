@@ -18,21 +18,21 @@ static void qdisc_backend(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	tb_build_id(&p, 1, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL), 0, "run");
-	TB_EQ(ret, TB_ACT_REDIRECT, "pending: hedge redirected out");
-	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "hedge counted");
-	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
-	TB_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_HEDGED, "state hedged");
-	TB_CHECK(v.hedge_ns >= v.send_ns, "hedge time recorded");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL), 0, "run");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "pending: hedge redirected out");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "hedge counted");
+	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "entry");
+	CHECK_EQ(HEDGER_CTL_STATE(v.ctl), HEDGER_ST_HEDGED, "state hedged");
+	CHECK(v.hedge_ns >= v.send_ns, "hedge time recorded");
 
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "second copy of a clone dropped");
-	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "second copy not sent");
+	CHECK_EQ(ret, TB_ACT_SHOT, "second copy of a clone dropped");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "second copy not sent");
 
 	/* Reply first, then the clone: dropped. */
 	tb_build_id(&p, 2, false);
@@ -40,26 +40,26 @@ static void qdisc_backend(void)
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "reply won: clone dropped");
-	TB_EQ(tb_counter(&t, HC_CLONE_DROPPED_REPLY_WON), 2, "reply won counted (+ the copy above)");
+	CHECK_EQ(ret, TB_ACT_SHOT, "reply won: clone dropped");
+	CHECK_EQ(tb_counter(&t, HC_CLONE_DROPPED_REPLY_WON), 2, "reply won counted (+ the copy above)");
 
 	/* Dummies. */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, HEDGER_MARK_DUMMY, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "dummy (mark) dropped");
+	CHECK_EQ(ret, TB_ACT_SHOT, "dummy (mark) dropped");
 	big = p;
 	memset(big.data + big.len, 0, 1000);
 	big.len += 1000;	/* longer than its IP header says: a dummy that lost its mark */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &big, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "dummy (length) dropped");
-	TB_EQ(tb_counter(&t, HC_DUMMIES_DROPPED), 2, "dummies counted");
+	CHECK_EQ(ret, TB_ACT_SHOT, "dummy (length) dropped");
+	CHECK_EQ(tb_counter(&t, HC_DUMMIES_DROPPED), 2, "dummies counted");
 
 	/* Orphan and foreign packets. */
 	tb_build_id(&p, 99, false);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "orphan clone dropped");
-	TB_EQ(tb_counter(&t, HC_CLONE_ORPHANED), 1, "orphan counted");
+	CHECK_EQ(ret, TB_ACT_SHOT, "orphan clone dropped");
+	CHECK_EQ(tb_counter(&t, HC_CLONE_ORPHANED), 1, "orphan counted");
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "unmarked foreign packet passed");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "unmarked foreign packet passed");
 	tb_close(&t);
 }
 
@@ -71,16 +71,16 @@ static void recirc_backend(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	tb_build_id(&p, 5, false);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	tb_reset_counters(&t);	/* the clone really circles in the private netns */
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_REDIRECT, "recirc: before the deadline, round again");
-	TB_CHECK(tb_counter(&t, HC_RECIRC_ROUNDS) >= 1, "recirc round counted");
-	TB_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 0, "recirc: not sent before the deadline");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "recirc: before the deadline, round again");
+	CHECK(tb_counter(&t, HC_RECIRC_ROUNDS) >= 1, "recirc round counted");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 0, "recirc: not sent before the deadline");
 	tb_close(&t);
 }
 
@@ -89,5 +89,5 @@ int main(void)
 	tb_require();
 	qdisc_backend();
 	recirc_backend();
-	return tb_finish();
+	return check_done("test_bpf_rescuer");
 }

@@ -36,8 +36,8 @@ int main(void)
 
 	tb_require();
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
-		return tb_finish();
+		CHECK(0, "tb_open");
+		return check_done("test_bpf_scoreboard");
 	}
 	for (int id = 1; id <= n; id++) {
 		build(&p, (uint64_t)id, false);
@@ -45,8 +45,8 @@ int main(void)
 		build(&p, (uint64_t)id, true);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
 	}
-	TB_EQ(tb_counter(&t, HC_SB_FULL), 0, "answered requests free their slots");
-	TB_EQ(tb_counter(&t, HC_REPLIES), n, "every reply completed its request");
+	CHECK_EQ(tb_counter(&t, HC_SB_FULL), 0, "answered requests free their slots");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), n, "every reply completed its request");
 	tb_reset_counters(&t);
 
 	/* Many requests in flight at once. */
@@ -57,19 +57,19 @@ int main(void)
 			got_slot++;
 	}
 	full = tb_counter(&t, HC_SB_FULL);
-	TB_CHECK(got_slot <= SLOTS, "%llu requests got one of %d slots",
+	CHECK(got_slot <= SLOTS, "%llu requests got one of %d slots",
 		 (unsigned long long)got_slot, SLOTS);
-	TB_EQ(got_slot + full, live, "every request either got a slot or was counted");
-	TB_CHECK(full > 0, "more live requests than slots: some bucket was full");
+	CHECK_EQ(got_slot + full, live, "every request either got a slot or was counted");
+	CHECK(full > 0, "more live requests than slots: some bucket was full");
 	/* Every request that got a slot still has it, and its reply completes it;
 	 * the others' replies pass as unknown. */
 	for (int id = n + 1; id <= n + live; id++) {
 		build(&p, (uint64_t)id, true);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-		TB_EQ(ret, TB_ACT_UNSPEC, "reply passed");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "reply passed");
 	}
-	TB_EQ(tb_counter(&t, HC_REPLIES), got_slot, "no live request was evicted");
-	TB_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), full, "replies of unhedged requests passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), got_slot, "no live request was evicted");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_UNKNOWN), full, "replies of unhedged requests passed");
 	tb_close(&t);
-	return tb_finish();
+	return check_done("test_bpf_scoreboard");
 }

@@ -21,7 +21,7 @@ static void one_backend(int backend, const char *name)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "%s: tb_open", name);
+		CHECK(0, "%s: tb_open", name);
 		return;
 	}
 	memset(&s, 0, sizeof(s));
@@ -30,48 +30,48 @@ static void one_backend(int backend, const char *name)
 	s.payload_len = tb_payload_id(pl, 40, 0, 4, false, 1);
 	tb_build(&p, &s);
 
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, name);
-	TB_EQ(tb_counter(&t, HC_CLONES), 1, name);
-	TB_EQ(tb_counter(&t, HC_CLONE_FAILED), 0, name);
-	TB_CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len),
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, name);
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 1, name);
+	CHECK_EQ(tb_counter(&t, HC_CLONE_FAILED), 0, name);
+	CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len),
 		 "%s: original changed by the clone step (len %u -> %u)", name, p.len, out.len);
-	TB_CHECK(tb_last_ctx.mark == 0 && tb_last_ctx.priority == 0 && tb_last_ctx.tstamp == 0,
+	CHECK(tb_last_ctx.mark == 0 && tb_last_ctx.priority == 0 && tb_last_ctx.tstamp == 0,
 		 "%s: original's mark/priority/tstamp not restored (%#x/%#x/%llu)", name,
 		 tb_last_ctx.mark, tb_last_ctx.priority, (unsigned long long)tb_last_ctx.tstamp);
-	TB_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, name);
-	TB_CHECK(v.release_ns > v.send_ns && v.release_ns - v.send_ns == 10000000ULL,
+	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, name);
+	CHECK(v.release_ns > v.send_ns && v.release_ns - v.send_ns == 10000000ULL,
 		 "%s: release - send = %llu, want 10ms", name,
 		 (unsigned long long)(v.release_ns - v.send_ns));
 
 	/* The same request again while pending: passed, not cloned. */
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, name);
-	TB_EQ(tb_counter(&t, HC_CLONES), 1, "retransmit not cloned");
-	TB_EQ(tb_counter(&t, HC_RETRANSMITS), 1, "retransmit counted");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, name);
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 1, "retransmit not cloned");
+	CHECK_EQ(tb_counter(&t, HC_RETRANSMITS), 1, "retransmit counted");
 
 	/* A hedge coming back through the splitter: passed, not cloned. */
 	s.payload_len = tb_payload_id(pl, 40, 0, 4, false, 2);
 	tb_build(&p, &s);
-	TB_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, TB_MARK_CLONE, &ret, NULL), 0, name);
-	TB_EQ(ret, TB_ACT_UNSPEC, name);
-	TB_EQ(tb_counter(&t, HC_CLONES), 1, "hedge not re-cloned");
-	TB_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "hedge counted as sent by the loop guard");
-	TB_CHECK(tb_sb_lookup(&t, 4, 2, &v) == -ENOENT, "%s: hedge created a scoreboard entry", name);
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, TB_MARK_CLONE, &ret, NULL), 0, name);
+	CHECK_EQ(ret, TB_ACT_UNSPEC, name);
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 1, "hedge not re-cloned");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_SENT), 1, "hedge counted as sent by the loop guard");
+	CHECK(tb_sb_lookup(&t, 4, 2, &v) == -ENOENT, "%s: hedge created a scoreboard entry", name);
 
 	if (backend == HEDGER_BACKEND_HTB) {
 		/* Pool of 2: request 3 takes the second class, request 4 finds none. */
 		s.payload_len = tb_payload_id(pl, 40, 0, 4, false, 3);
 		tb_build(&p, &s);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-		TB_EQ(tb_counter(&t, HC_CLONES), 2, "htb second class");
+		CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "htb second class");
 		s.payload_len = tb_payload_id(pl, 40, 0, 4, false, 4);
 		tb_build(&p, &s);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out);
-		TB_EQ(ret, TB_ACT_UNSPEC, "htb pool exhausted: passed");
-		TB_EQ(tb_counter(&t, HC_CLONES), 2, "htb pool exhausted: not cloned");
-		TB_EQ(tb_counter(&t, HC_NO_CLASS), 1, "htb pool exhausted: counted");
-		TB_EQ(tb_sb_lookup(&t, 4, 4, &v), 0, "htb pool exhausted: still on the scoreboard");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "htb pool exhausted: passed");
+		CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "htb pool exhausted: not cloned");
+		CHECK_EQ(tb_counter(&t, HC_NO_CLASS), 1, "htb pool exhausted: counted");
+		CHECK_EQ(tb_sb_lookup(&t, 4, 4, &v), 0, "htb pool exhausted: still on the scoreboard");
 	}
 	tb_close(&t);
 }
@@ -85,5 +85,5 @@ int main(void)
 	 * proves the edt (bpf_skb_set_tstamp) and netem paths load and clone. */
 	one_backend(HEDGER_BACKEND_EDT, "edt");
 	one_backend(HEDGER_BACKEND_NETEM, "netem");
-	return tb_finish();
+	return check_done("test_bpf_splitter");
 }

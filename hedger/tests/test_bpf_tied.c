@@ -31,59 +31,59 @@ static void tied_case(bool with_budget)
 		return;
 	r = rf_get_replicas(&t, 0);
 	r.tied = 3;
-	TB_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.replicas), &k, &r, BPF_ANY), 0, "tied 3");
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.replicas), &k, &r, BPF_ANY), 0, "tied 3");
 	if (with_budget) {
 		struct budget b = { .credits = BUDGET_UNIT, .ratio_milli = 0, .burst = 1 };
 
-		TB_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.budget), &k, &b, BPF_ANY), 0,
+		CHECK_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.budget), &k, &b, BPF_ANY), 0,
 		      "budget");
 		rf_build(&p, 4, 1, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &o);
-		TB_EQ(tb_counter(&t, HC_TIED_COPIES), 1, "budget: one copy within burst 1");
-		TB_EQ(tb_counter(&t, HC_BUDGET_DENIED), 1, "budget: second copy denied");
+		CHECK_EQ(tb_counter(&t, HC_TIED_COPIES), 1, "budget: one copy within burst 1");
+		CHECK_EQ(tb_counter(&t, HC_BUDGET_DENIED), 1, "budget: second copy denied");
 		rf_build(&p, 4, 2, NULL, 0);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &o);
-		TB_EQ(tb_counter(&t, HC_TIED_COPIES), 1, "budget: no copy when empty");
-		TB_EQ(ret, TB_ACT_UNSPEC, "budget: original still passes");
-		TB_CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len), "budget: original unchanged");
+		CHECK_EQ(tb_counter(&t, HC_TIED_COPIES), 1, "budget: no copy when empty");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "budget: original still passes");
+		CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len), "budget: original unchanged");
 		tb_close(&t);
 		return;
 	}
 
 	rf_build(&p, 4, 1, NULL, 0);
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "original passed");
-	TB_CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len),
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "original passed");
+	CHECK(o.len == p.len && !memcmp(o.data, p.data, p.len),
 		 "original byte for byte unchanged (destination and checksums restored)");
-	TB_CHECK(rf_csums_ok(&o, 4), "original's checksums valid after the round trip");
-	TB_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "K-1 copies sent");
-	TB_EQ(tb_counter(&t, HC_CLONES), 0, "no delay-line clone in tied mode");
+	CHECK(rf_csums_ok(&o, 4), "original's checksums valid after the round trip");
+	CHECK_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "K-1 copies sent");
+	CHECK_EQ(tb_counter(&t, HC_CLONES), 0, "no delay-line clone in tied mode");
 	r = rf_get_replicas(&t, 0);
-	TB_EQ(r.hedges[1], 1, "one copy to slot 1");
-	TB_EQ(r.hedges[2], 1, "one copy to slot 2");
+	CHECK_EQ(r.hedges[1], 1, "one copy to slot 1");
+	CHECK_EQ(r.hedges[2], 1, "one copy to slot 2");
 
 	/* A copy as it reaches the rescuer (addressed to replica 2, TIED). */
 	rf_build(&c, 4, 1, NULL, 0);
 	inet_pton(AF_INET, R2_4, c.data + 14 + 16);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &c, HEDGER_MARK_TIED, &ret, &o);
-	TB_EQ(ret, TB_ACT_REDIRECT, "tied copy sent out");
-	TB_EQ(tb_last_ctx.mark, HEDGER_MARK_TIED, "tied copy leaves marked TIED (the splitter passes it)");
-	TB_CHECK(rf_dst_is(&o, 4, R2_4, TB_PORT), "tied copy keeps its replica address");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "tied copy sent out");
+	CHECK_EQ(tb_last_ctx.mark, HEDGER_MARK_TIED, "tied copy leaves marked TIED (the splitter passes it)");
+	CHECK(rf_dst_is(&o, 4, R2_4, TB_PORT), "tied copy keeps its replica address");
 	tb_run(&t, t.skel->progs.hedger_splitter, &o, HEDGER_MARK_TIED, &ret, NULL);
-	TB_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "copy passing the splitter not copied again");
+	CHECK_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "copy passing the splitter not copied again");
 
 	/* Replica 2 answers first: NATed back and wins; the VIP's reply is late. */
 	rf_build(&p, 4, 1, R2_4, 8888);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "first reply (replica) passed");
-	TB_CHECK(rf_src_is(&o, 4, TB_SERVER4, TB_PORT), "first reply NATed back to the VIP");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "first reply (replica) passed");
+	CHECK(rf_src_is(&o, 4, TB_SERVER4, TB_PORT), "first reply NATed back to the VIP");
 	rf_build(&p, 4, 1, TB_SERVER4, TB_PORT);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "VIP reply dropped");
+	CHECK_EQ(ret, TB_ACT_SHOT, "VIP reply dropped");
 	rf_build(&p, 4, 1, R1_4, 9999);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "replica 1 reply dropped");
-	TB_EQ(tb_counter(&t, HC_REPLIES), 1, "one reply reached the application");
+	CHECK_EQ(ret, TB_ACT_SHOT, "replica 1 reply dropped");
+	CHECK_EQ(tb_counter(&t, HC_REPLIES), 1, "one reply reached the application");
 	tb_close(&t);
 }
 
@@ -92,5 +92,5 @@ int main(void)
 	tb_require();
 	tied_case(false);
 	tied_case(true);
-	return tb_finish();
+	return check_done("test_bpf_tied");
 }

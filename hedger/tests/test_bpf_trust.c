@@ -39,47 +39,47 @@ static void checksums(int family)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	build(&req, family, 1, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
 	build(&rep, family, 1, true, 0xee, TB_CSUM_BAD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "bad checksum: passed");
-	TB_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 1, "bad checksum: counted");
-	TB_EQ(tb_state(&t, family, 1), HEDGER_ST_PENDING, "bad checksum: request still pending");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "bad checksum: passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 1, "bad checksum: counted");
+	CHECK_EQ(tb_state(&t, family, 1), HEDGER_ST_PENDING, "bad checksum: request still pending");
 	if (family == 4) {
 		build(&rep, family, 1, true, 0xee, TB_CSUM_NONE);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-		TB_EQ(ret, TB_ACT_UNSPEC, "no checksum: passed");
-		TB_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 2, "no checksum: counted");
-		TB_EQ(tb_state(&t, family, 1), HEDGER_ST_PENDING, "no checksum: still pending");
+		CHECK_EQ(ret, TB_ACT_UNSPEC, "no checksum: passed");
+		CHECK_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 2, "no checksum: counted");
+		CHECK_EQ(tb_state(&t, family, 1), HEDGER_ST_PENDING, "no checksum: still pending");
 	}
 	tb_run(&t, t.skel->progs.hedger_rescuer, &req, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_REDIRECT, "the clone still leaves as the hedge");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "the clone still leaves as the hedge");
 
 	/* Checksum offload's partial sum (a sender on this host): trusted. */
 	build(&req, family, 2, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
 	build(&rep, family, 2, true, 0, TB_CSUM_PARTIAL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "partial checksum: passed");
-	TB_EQ(tb_state(&t, family, 2), HEDGER_ST_COMPLETED, "partial checksum: completes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "partial checksum: passed");
+	CHECK_EQ(tb_state(&t, family, 2), HEDGER_ST_COMPLETED, "partial checksum: completes");
 
 	/* A valid forged reply wins, but never costs the real one. */
 	build(&req, family, 3, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
 	build(&rep, family, 3, true, 0xee, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(tb_state(&t, family, 3), HEDGER_ST_COMPLETED, "valid forgery completes");
+	CHECK_EQ(tb_state(&t, family, 3), HEDGER_ST_COMPLETED, "valid forgery completes");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "a byte-identical copy of it is the duplicate");
+	CHECK_EQ(ret, TB_ACT_SHOT, "a byte-identical copy of it is the duplicate");
 	build(&rep, family, 3, true, 0x11, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "the real reply (other bytes) passes");
-	TB_EQ(tb_counter(&t, HC_REPLY_DIFFERENT), 1, "counted as different");
-	TB_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 1, "only the identical copy dropped");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "the real reply (other bytes) passes");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_DIFFERENT), 1, "counted as different");
+	CHECK_EQ(tb_counter(&t, HC_DUP_REPLIES_DROPPED), 1, "only the identical copy dropped");
 	tb_close(&t);
 }
 
@@ -93,7 +93,7 @@ static void fragments(void)
 	int ret = 0;
 
 	if (tb_open(&t, &cfg)) {
-		TB_CHECK(0, "tb_open");
+		CHECK(0, "tb_open");
 		return;
 	}
 	build(&req, 4, 7, false, 0, TB_CSUM_GOOD);
@@ -106,17 +106,17 @@ static void fragments(void)
 	s.frag = 0x2000;	/* MF, offset 0: the first fragment of a longer reply */
 	tb_build(&rep, &s);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "first fragment passed");
-	TB_EQ(tb_counter(&t, HC_REPLY_FRAGMENT), 1, "first fragment counted");
-	TB_EQ(tb_state(&t, 4, 7), HEDGER_ST_COMPLETED, "first fragment completes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "first fragment passed");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_FRAGMENT), 1, "first fragment counted");
+	CHECK_EQ(tb_state(&t, 4, 7), HEDGER_ST_COMPLETED, "first fragment completes");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "an identical first fragment is passed too");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "an identical first fragment is passed too");
 	tb_run(&t, t.skel->progs.hedger_rescuer, &req, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_SHOT, "no hedge once the fragment came");
+	CHECK_EQ(ret, TB_ACT_SHOT, "no hedge once the fragment came");
 	s.frag = 0x0003;	/* offset 24: a later fragment: no UDP header */
 	tb_build(&rep, &s);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "later fragment passed");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "later fragment passed");
 	tb_close(&t);
 }
 
@@ -136,32 +136,32 @@ static void replicas(void)
 	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 	rf_build(&p, 4, 1, R1_4, 9999);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, &o);
-	TB_EQ(ret, TB_ACT_UNSPEC, "unhedged request: replica's reply passed");
-	TB_CHECK(rf_src_is(&o, 4, R1_4, 9999), "... untouched (no reverse NAT)");
-	TB_EQ(tb_counter(&t, HC_REPLY_WRONG_REPLICA), 1, "... counted");
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "... the request stays open");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "unhedged request: replica's reply passed");
+	CHECK(rf_src_is(&o, 4, R1_4, 9999), "... untouched (no reverse NAT)");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_WRONG_REPLICA), 1, "... counted");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "... the request stays open");
 
 	/* Request 1 hedged to replica 1: replica 2's reply is not accepted. */
 	rf_build(&p, 4, 1, NULL, 0);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
-	TB_EQ(ret, TB_ACT_REDIRECT, "hedged");
+	CHECK_EQ(ret, TB_ACT_REDIRECT, "hedged");
 	rf_build(&p, 4, 1, R2_4, 8888);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "other replica's reply passed untouched");
-	TB_EQ(tb_counter(&t, HC_REPLY_WRONG_REPLICA), 2, "... counted");
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_HEDGED, "... the request stays open");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "other replica's reply passed untouched");
+	CHECK_EQ(tb_counter(&t, HC_REPLY_WRONG_REPLICA), 2, "... counted");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_HEDGED, "... the request stays open");
 
 	/* Replica 1's reply as a first fragment: cannot be reverse-NATed, so
 	 * it must not complete; the VIP's reply then does. */
 	rf_build(&p, 4, 1, R1_4, 9999);
 	p.data[14 + 6] = 0x20;	/* MF */
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "un-NATable reply passed");
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_HEDGED, "un-NATable reply completes nothing");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "un-NATable reply passed");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_HEDGED, "un-NATable reply completes nothing");
 	rf_build(&p, 4, 1, TB_SERVER4, TB_PORT);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
-	TB_EQ(ret, TB_ACT_UNSPEC, "the VIP's reply passes");
-	TB_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED_HEDGED, "and completes");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "the VIP's reply passes");
+	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED_HEDGED, "and completes");
 	tb_close(&t);
 }
 
@@ -172,5 +172,5 @@ int main(void)
 	checksums(6);
 	fragments();
 	replicas();
-	return tb_finish();
+	return check_done("test_bpf_trust");
 }

@@ -10,7 +10,6 @@
 
 #include "harness.h"
 
-int ph_failures;
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -69,14 +68,4 @@ int ph_run_simple(int fd, uint32_t repeat)
 	int retval;
 
 	return ph_run(fd, frame, sizeof(frame), repeat, NULL, NULL, &retval);
-}
-
-int ph_finish(const char *name)
-{
-	if (ph_failures) {
-		printf("FAIL %s: %d check(s) failed\n", name, ph_failures);
-		return 1;
-	}
-	printf("PASS %s\n", name);
-	return 0;
 }

@@ -1,8 +1,10 @@
 /* harness.h: shared support of the policy tests (suite "bpf"): skip without
- * root/BPF, run a program with BPF_PROG_TEST_RUN, count failed checks. */
+ * root/BPF, run a program with BPF_PROG_TEST_RUN. */
 #pragma once
 #include <stdint.h>
 #include <stdio.h>
+
+#include "check.h"
 
 /* ph_require_root - exit 77 with the reason when not root. */
 void ph_require_root(void);
@@ -18,16 +20,4 @@ int ph_run(int fd, const void *in, uint32_t len, uint32_t repeat, void *out,
  * use globals and maps. */
 int ph_run_simple(int fd, uint32_t repeat);
 
-extern int ph_failures;
-#define PH_CHECK(cond, ...) do {					\
-	if (!(cond)) {							\
-		ph_failures++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-	}								\
-} while (0)
-#define PH_EQ(a, b, what) PH_CHECK((long long)(a) == (long long)(b),	\
-	"%s: got %lld, want %lld", what, (long long)(a), (long long)(b))
-/* ph_finish - print the verdict; the exit code for main. */
-int ph_finish(const char *name);
+/* Assertions: CHECK, CHECK_EQ, check_done (tests/check.h). */

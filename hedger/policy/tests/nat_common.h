@@ -53,7 +53,7 @@ static inline int nat_run(struct nat_test_bpf *skel, const struct frame *in, int
 	err = ph_run(bpf_program__fd(skel->progs.nat_rewrite_prog), in->d, in->len, 1, out->d,
 		     &out->len, &retval);
 	if (err) {
-		PH_CHECK(0, "test run: %s", strerror(-err));
+		CHECK(0, "test run: %s", strerror(-err));
 		return err;
 	}
 	if (was)

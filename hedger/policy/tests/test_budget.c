@@ -26,7 +26,7 @@ static void budget_set(uint32_t ratio_milli, uint32_t burst)
 	};
 
 	if (bpf_map_update_elem(map_fd, &key, &b, BPF_ANY))
-		PH_CHECK(0, "writing budget: %s", strerror(errno));
+		CHECK(0, "writing budget: %s", strerror(errno));
 }
 
 static struct budget budget_get(void)
@@ -35,14 +35,14 @@ static struct budget budget_get(void)
 
 	memset(&b, 0, sizeof(b));
 	if (bpf_map_lookup_elem(map_fd, &key, &b))
-		PH_CHECK(0, "reading budget: %s", strerror(errno));
+		CHECK(0, "reading budget: %s", strerror(errno));
 	return b;
 }
 
 static void run(struct bpf_program *prog, uint32_t repeat)
 {
 	if (ph_run_simple(bpf_program__fd(prog), repeat))
-		PH_CHECK(0, "test run: %s", strerror(errno));
+		CHECK(0, "test run: %s", strerror(errno));
 }
 
 /* The definition, one request at a time: grants for @n requests that each
@@ -70,11 +70,11 @@ static void test_every_request_hedges(uint32_t ratio_milli, uint32_t burst, uint
 	budget_set(ratio_milli, burst);
 	run(skel->progs.budget_request_prog, n);
 	b = budget_get();
-	PH_EQ(b.requests, n, "requests counted");
-	PH_CHECK(b.granted == want, "ratio %u/1000, burst %u, %u requests: %llu granted, want %llu",
+	CHECK_EQ(b.requests, n, "requests counted");
+	CHECK(b.granted == want, "ratio %u/1000, burst %u, %u requests: %llu granted, want %llu",
 		 ratio_milli, burst, n, (unsigned long long)b.granted, (unsigned long long)want);
-	PH_EQ(b.denied, n - want, "denied");
-	PH_CHECK(b.granted * 1000 <= (uint64_t)burst * 1000 + (uint64_t)n * ratio_milli,
+	CHECK_EQ(b.denied, n - want, "denied");
+	CHECK(b.granted * 1000 <= (uint64_t)burst * 1000 + (uint64_t)n * ratio_milli,
 		 "granted %llu exceeds burst + ratio * requests", (unsigned long long)b.granted);
 	printf("ratio %u/1000 burst %u: %u requests -> %llu hedges granted, %llu denied\n",
 	       ratio_milli, burst, n, (unsigned long long)b.granted, (unsigned long long)b.denied);
@@ -89,12 +89,12 @@ static void test_burst_cap(void)
 	budget_set(50, 10);
 	run(skel->progs.budget_credit_prog, 10000);	/* 500 hedges' worth, capped */
 	b = budget_get();
-	PH_EQ(b.credits, 10 * BUDGET_UNIT, "credits capped at burst * 1000");
+	CHECK_EQ(b.credits, 10 * BUDGET_UNIT, "credits capped at burst * 1000");
 	run(skel->progs.budget_spend_prog, 100);
 	b = budget_get();
-	PH_EQ(b.granted, 10, "hedges granted in a storm after a quiet spell");
-	PH_EQ(b.denied, 90, "hedges denied in that storm");
-	PH_EQ(b.credits, 0, "credits left");
+	CHECK_EQ(b.granted, 10, "hedges granted in a storm after a quiet spell");
+	CHECK_EQ(b.denied, 90, "hedges denied in that storm");
+	CHECK_EQ(b.credits, 0, "credits left");
 }
 
 #define THREAD_RUNS 1000000
@@ -117,19 +117,19 @@ static void test_concurrent(void)
 		pthread_create(&t[i], NULL, hammer, NULL);
 	for (int i = 0; i < 2; i++) {
 		pthread_join(t[i], &rc);
-		PH_EQ((long)rc, 0, "concurrent test run");
+		CHECK_EQ((long)rc, 0, "concurrent test run");
 	}
 	b = budget_get();
-	PH_EQ(b.requests, n, "requests counted under concurrency");
-	PH_EQ(b.granted + b.denied, n, "granted + denied under concurrency");
-	PH_CHECK(b.granted * 1000 <= 10 * 1000 + n * 50,
+	CHECK_EQ(b.requests, n, "requests counted under concurrency");
+	CHECK_EQ(b.granted + b.denied, n, "granted + denied under concurrency");
+	CHECK(b.granted * 1000 <= 10 * 1000 + n * 50,
 		 "concurrent: granted %llu > burst + 5 %% of %llu", (unsigned long long)b.granted,
 		 (unsigned long long)n);
-	PH_CHECK(b.credits >= 0 && b.credits <= 10 * BUDGET_UNIT, "credits %lld out of [0, cap]",
+	CHECK(b.credits >= 0 && b.credits <= 10 * BUDGET_UNIT, "credits %lld out of [0, cap]",
 		 (long long)b.credits);
 	/* Races only deny, and a denied credit stays for the next request:
 	 * measured equal to the sequential count; 90 % leaves room for noise. */
-	PH_CHECK(b.granted * 10 >= seq * 9, "concurrent: only %llu of %llu granted",
+	CHECK(b.granted * 10 >= seq * 9, "concurrent: only %llu of %llu granted",
 		 (unsigned long long)b.granted, (unsigned long long)seq);
 	printf("concurrent, 2 threads x %d: %llu granted (sequential: %llu)\n", THREAD_RUNS,
 	       (unsigned long long)b.granted, (unsigned long long)seq);
@@ -151,5 +151,5 @@ int main(void)
 	test_concurrent();
 
 	budget_test_bpf__destroy(skel);
-	return ph_finish("budget");
+	return check_done("budget");
 }

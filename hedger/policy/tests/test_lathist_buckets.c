@@ -54,13 +54,13 @@ static void svc_zero(uint32_t key)
 	static struct lathist_svc zero;
 
 	if (bpf_map_update_elem(map_fd, &key, &zero, BPF_ANY))
-		PH_CHECK(0, "zeroing svc %u: %s", key, strerror(errno));
+		CHECK(0, "zeroing svc %u: %s", key, strerror(errno));
 }
 
 static void svc_read(uint32_t key, struct lathist_svc *s)
 {
 	if (bpf_map_lookup_elem(map_fd, &key, s))
-		PH_CHECK(0, "reading svc %u: %s", key, strerror(errno));
+		CHECK(0, "reading svc %u: %s", key, strerror(errno));
 }
 
 static void record(uint32_t key, uint64_t ns)
@@ -68,7 +68,7 @@ static void record(uint32_t key, uint64_t ns)
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
 	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
-		PH_CHECK(0, "test run of record: %s", strerror(errno));
+		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
 static uint64_t percentile(uint32_t key, uint32_t permille)
@@ -77,7 +77,7 @@ static uint64_t percentile(uint32_t key, uint32_t permille)
 	skel->bss->in_permille = permille;
 	skel->bss->out_ns = ~0ull;
 	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_percentile_prog), 1))
-		PH_CHECK(0, "test run of percentile: %s", strerror(errno));
+		CHECK(0, "test run of percentile: %s", strerror(errno));
 	return skel->bss->out_ns;
 }
 
@@ -105,10 +105,10 @@ static void test_known_values(void)
 		svc_read(1, &s);
 		for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
 			total += s.hist.counts[i];
-		PH_EQ(total, 1, "samples after one record");
-		PH_CHECK(s.hist.counts[known[k].idx] == 1, "%llu ns: not in bucket %u",
+		CHECK_EQ(total, 1, "samples after one record");
+		CHECK(s.hist.counts[known[k].idx] == 1, "%llu ns: not in bucket %u",
 			 (unsigned long long)known[k].ns, known[k].idx);
-		PH_EQ(lathist_bucket(known[k].ns / 1000), known[k].idx, "lathist_bucket (user space)");
+		CHECK_EQ(lathist_bucket(known[k].ns / 1000), known[k].idx, "lathist_bucket (user space)");
 	}
 }
 
@@ -116,13 +116,13 @@ static void test_known_values(void)
 static void test_edges_and_error(void)
 {
 	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++) {
-		PH_EQ(lathist_lower_us(i), ref_lower[i], "lower edge");
-		PH_EQ(lathist_upper_us(i), ref_upper_us(i), "upper edge");
-		PH_EQ(lathist_bucket(ref_lower[i]), i, "bucket of a lower edge");
-		PH_EQ(lathist_bucket(ref_upper_us(i) - 1), i, "bucket of upper edge - 1");
+		CHECK_EQ(lathist_lower_us(i), ref_lower[i], "lower edge");
+		CHECK_EQ(lathist_upper_us(i), ref_upper_us(i), "upper edge");
+		CHECK_EQ(lathist_bucket(ref_lower[i]), i, "bucket of a lower edge");
+		CHECK_EQ(lathist_bucket(ref_upper_us(i) - 1), i, "bucket of upper edge - 1");
 		/* documented bound: upper edge < value * 9/8 for values >= 8 us */
 		if (ref_lower[i] >= 8)
-			PH_CHECK(ref_upper_us(i) * 8 <= ref_lower[i] * 9,
+			CHECK(ref_upper_us(i) * 8 <= ref_lower[i] * 9,
 				 "bucket %u wider than 1/8 of its values", i);
 	}
 }
@@ -136,7 +136,7 @@ static void test_distribution(void)
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 
 	svc_zero(0);
-	PH_EQ(percentile(0, 950), 0, "percentile of an empty histogram");
+	CHECK_EQ(percentile(0, 950), 0, "percentile of an empty histogram");
 	memset(want, 0, sizeof(want));
 	for (int i = 0; i < NVALUES; i++) {
 		/* log-uniform over 100 ns .. ~2.7 s, xorshift */
@@ -150,7 +150,7 @@ static void test_distribution(void)
 	}
 	svc_read(0, &s);
 	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
-		PH_CHECK(s.hist.counts[i] == want[i], "bucket %u: got %llu, want %llu", i,
+		CHECK(s.hist.counts[i] == want[i], "bucket %u: got %llu, want %llu", i,
 			 (unsigned long long)s.hist.counts[i], (unsigned long long)want[i]);
 
 	qsort(v, NVALUES, sizeof(v[0]), cmp_u64);
@@ -158,7 +158,7 @@ static void test_distribution(void)
 		uint64_t rank = ((uint64_t)NVALUES * ps[k] + 999) / 1000;
 		uint64_t exp = ref_upper_us(ref_bucket(v[rank - 1] / 1000)) * 1000;
 
-		PH_CHECK(percentile(0, ps[k]) == exp, "p%u/1000: got %llu ns, want %llu ns",
+		CHECK(percentile(0, ps[k]) == exp, "p%u/1000: got %llu ns, want %llu ns",
 			 ps[k], (unsigned long long)skel->bss->out_ns, (unsigned long long)exp);
 	}
 }
@@ -178,10 +178,10 @@ static void test_every_percentile(void)
 		uint64_t exp = ref_upper_us(ref_bucket(us[rank ? rank - 1 : 0])) * 1000;
 		uint64_t got = percentile(2, p);
 
-		PH_CHECK(got == exp, "p%u/1000 of 10 samples: got %llu ns, want %llu ns", p,
+		CHECK(got == exp, "p%u/1000 of 10 samples: got %llu ns, want %llu ns", p,
 			 (unsigned long long)got, (unsigned long long)exp);
 	}
-	PH_EQ(percentile(2, 5000), 52000, "p > 1000: the maximum, 50 us in [48, 52)");
+	CHECK_EQ(percentile(2, 5000), 52000, "p > 1000: the maximum, 50 us in [48, 52)");
 }
 
 int main(void)
@@ -201,6 +201,6 @@ int main(void)
 	test_every_percentile();
 
 	lathist_test_bpf__destroy(skel);
-	err = ph_finish("lathist_buckets");
+	err = check_done("lathist_buckets");
 	return err;
 }

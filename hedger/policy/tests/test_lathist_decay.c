@@ -19,13 +19,13 @@ static const uint32_t key;	/* element 0 */
 static void svc_write(const struct lathist_svc *s)
 {
 	if (bpf_map_update_elem(map_fd, &key, s, BPF_ANY))
-		PH_CHECK(0, "writing svc: %s", strerror(errno));
+		CHECK(0, "writing svc: %s", strerror(errno));
 }
 
 static void svc_read(struct lathist_svc *s)
 {
 	if (bpf_map_lookup_elem(map_fd, &key, s))
-		PH_CHECK(0, "reading svc: %s", strerror(errno));
+		CHECK(0, "reading svc: %s", strerror(errno));
 }
 
 static void record(uint64_t ns, uint32_t times)
@@ -33,14 +33,14 @@ static void record(uint64_t ns, uint32_t times)
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
 	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), times))
-		PH_CHECK(0, "test run of record: %s", strerror(errno));
+		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
 static void recompute(void)
 {
 	skel->bss->in_svc = key;
 	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_recompute_prog), 1))
-		PH_CHECK(0, "test run of recompute: %s", strerror(errno));
+		CHECK(0, "test run of recompute: %s", strerror(errno));
 }
 
 /* Percentile by its definition: upper edge (ns) of the bucket where the
@@ -75,13 +75,13 @@ static void recompute_and_check(const char *what)
 	d = d > before.cfg.max_ns ? before.cfg.max_ns : d;
 	if (!total || total < before.cfg.min_samples)
 		d = before.st.delay_ns;	/* too few samples: unchanged */
-	PH_CHECK(after.st.delay_ns == d, "%s: delay %llu ns, want %llu ns", what,
+	CHECK(after.st.delay_ns == d, "%s: delay %llu ns, want %llu ns", what,
 		 (unsigned long long)after.st.delay_ns, (unsigned long long)d);
-	PH_CHECK(after.st.total == total, "%s: total %llu, want %llu", what,
+	CHECK(after.st.total == total, "%s: total %llu, want %llu", what,
 		 (unsigned long long)after.st.total, (unsigned long long)total);
-	PH_EQ(after.st.recomputes, before.st.recomputes + 1, "recomputes");
+	CHECK_EQ(after.st.recomputes, before.st.recomputes + 1, "recomputes");
 	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
-		PH_CHECK(after.hist.counts[i] == before.hist.counts[i] / 2,
+		CHECK(after.hist.counts[i] == before.hist.counts[i] / 2,
 			 "%s: bucket %u decayed to %llu, want %llu", what, i,
 			 (unsigned long long)after.hist.counts[i],
 			 (unsigned long long)before.hist.counts[i] / 2);
@@ -116,7 +116,7 @@ int main(void)
 
 	/* Empty: the initial delay stays. */
 	recompute_and_check("empty");
-	PH_EQ(delay_now(), 12345, "delay with no samples");
+	CHECK_EQ(delay_now(), 12345, "delay with no samples");
 
 	/* Mixed counts, odd ones included (floor of halves). */
 	record(1000, 1);
@@ -124,26 +124,26 @@ int main(void)
 	record(1000000, 1000);
 	record(3000000000ull, 3);
 	recompute_and_check("mix");
-	PH_EQ(delay_now(), 1024000, "p50 of the mix: upper edge of [960, 1024) us");
+	CHECK_EQ(delay_now(), 1024000, "p50 of the mix: upper edge of [960, 1024) us");
 
 	/* Old samples fade: 500 -> 250 ... -> 0 after 9 more halvings. */
 	for (int k = 0; k < 9; k++)
 		recompute_and_check("fading");
 	svc_read(&s);
 	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
-		PH_CHECK(s.hist.counts[i] == 0, "bucket %u not empty after 10 halvings", i);
+		CHECK(s.hist.counts[i] == 0, "bucket %u not empty after 10 halvings", i);
 	old_delay = s.st.delay_ns;
 	recompute_and_check("faded");
-	PH_EQ(delay_now(), old_delay, "delay kept when all samples faded");
+	CHECK_EQ(delay_now(), old_delay, "delay kept when all samples faded");
 
 	/* A latency shift: 1 ms, one window, then 5 ms; the delay follows as
 	 * soon as the new window outweighs the decayed old one. */
 	record(1000000, 1000);
 	recompute_and_check("before shift");
-	PH_EQ(delay_now(), 1024000, "p50 at 1 ms");
+	CHECK_EQ(delay_now(), 1024000, "p50 at 1 ms");
 	record(5000000, 1000);	/* 500 old (decayed) vs 1000 new */
 	recompute_and_check("after shift");
-	PH_EQ(delay_now(), 5120000, "p50 after the shift: upper edge of [4608, 5120) us");
+	CHECK_EQ(delay_now(), 5120000, "p50 after the shift: upper edge of [4608, 5120) us");
 
 	/* Clamping and the sample floor. */
 	svc_read(&s);
@@ -152,7 +152,7 @@ int main(void)
 	svc_write(&s);
 	record(5000000, 100);
 	recompute_and_check("clamped to max");
-	PH_EQ(delay_now(), 3000000, "delay clamped to max");
+	CHECK_EQ(delay_now(), 3000000, "delay clamped to max");
 	svc_read(&s);
 	s.cfg.min_ns = 2500000;
 	s.cfg.max_ns = 8000000;
@@ -160,14 +160,14 @@ int main(void)
 	svc_write(&s);
 	record(100000, 100);
 	recompute_and_check("clamped to min");
-	PH_EQ(delay_now(), 2500000, "delay clamped to min");
+	CHECK_EQ(delay_now(), 2500000, "delay clamped to min");
 	svc_read(&s);
 	s.cfg.min_samples = 1000;
 	svc_write(&s);
 	record(7000000, 900);	/* 50 + 900 < 1000 */
 	recompute_and_check("too few samples");
-	PH_EQ(delay_now(), 2500000, "delay kept below min_samples");
+	CHECK_EQ(delay_now(), 2500000, "delay kept below min_samples");
 
 	lathist_test_bpf__destroy(skel);
-	return ph_finish("lathist_decay");
+	return check_done("lathist_decay");
 }

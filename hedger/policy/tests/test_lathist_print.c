@@ -27,35 +27,35 @@ int main(void)
 		uint64_t lo = lathist_lower_us(i), hi = lathist_upper_us(i) - 1;
 		int row = lo < 2 ? 0 : 63 - __builtin_clzll(lo);
 
-		PH_EQ(hi < 2 ? 0 : 63 - __builtin_clzll(hi), row, "bucket within one log2 row");
+		CHECK_EQ(hi < 2 ? 0 : 63 - __builtin_clzll(hi), row, "bucket within one log2 row");
 		memset(&one, 0, sizeof(one));
 		one.counts[i] = 1;
 		lathist_fold_log2(&one, rows);
-		PH_EQ(rows[row], 1, "folded row");
+		CHECK_EQ(rows[row], 1, "folded row");
 	}
 	lathist_fold_log2(&h, rows);
 	for (int k = 0; k < LATHIST_LOG2_ROWS; k++)
-		PH_CHECK(rows[k] == want[k], "row %d: %llu, want %llu", k,
+		CHECK(rows[k] == want[k], "row %d: %llu, want %llu", k,
 			 (unsigned long long)rows[k], (unsigned long long)want[k]);
 
 	f = open_memstream(&text, &len);
 	lathist_print_log2(f, &h);
 	fclose(f);
 	fputs(text, stdout);
-	PH_CHECK(strstr(text, "         0 -> 1          : 3        |******************************          |\n") != NULL,
+	CHECK(strstr(text, "         0 -> 1          : 3        |******************************          |\n") != NULL,
 		 "row 0 -> 1 with 3 of max 4");
-	PH_CHECK(strstr(text, "      4096 -> 8191       : 4        |****************************************|\n") != NULL,
+	CHECK(strstr(text, "      4096 -> 8191       : 4        |****************************************|\n") != NULL,
 		 "row 4096 -> 8191 with the max");
-	PH_CHECK(strstr(text, "       128 -> 255        : 1        |**********                              |\n") != NULL,
+	CHECK(strstr(text, "       128 -> 255        : 1        |**********                              |\n") != NULL,
 		 "row 128 -> 255");
-	PH_CHECK(strstr(text, "8192 ->") == NULL, "rows after the last non-empty one printed");
+	CHECK(strstr(text, "8192 ->") == NULL, "rows after the last non-empty one printed");
 	free(text);
 
 	memset(&h, 0, sizeof(h));
 	f = open_memstream(&text, &len);
 	lathist_print_log2(f, &h);
 	fclose(f);
-	PH_EQ(len, 0, "empty histogram prints nothing");
+	CHECK_EQ(len, 0, "empty histogram prints nothing");
 	free(text);
-	return ph_finish("lathist_print");
+	return check_done("lathist_print");
 }

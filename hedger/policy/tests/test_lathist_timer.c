@@ -42,7 +42,7 @@ static void sleep_ms(long ms)
 static void svc_read(struct lathist_svc *s)
 {
 	if (bpf_map_lookup_elem(map_fd, &key, s))
-		PH_CHECK(0, "reading svc: %s", strerror(errno));
+		CHECK(0, "reading svc: %s", strerror(errno));
 }
 
 static void record(uint64_t ns)
@@ -50,7 +50,7 @@ static void record(uint64_t ns)
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
 	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
-		PH_CHECK(0, "test run of record: %s", strerror(errno));
+		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
 static int arm(void)
@@ -138,7 +138,7 @@ int main(void)
 	s.cfg.min_samples = 20;
 	s.st.delay_ns = 10000000;
 	if (bpf_map_update_elem(map_fd, &key, &s, BPF_ANY))
-		PH_CHECK(0, "configuring svc: %s", strerror(errno));
+		CHECK(0, "configuring svc: %s", strerror(errno));
 
 	/* 1. Exactly the p95 of what is in the histogram at the first tick. */
 	for (uint32_t i = 0; i < n; i++) {
@@ -152,19 +152,19 @@ int main(void)
 		printf("SKIP: bpf_timer not permitted: %s\n", strerror(-err));
 		return 77;
 	}
-	PH_EQ(err, 0, "lathist_arm");
-	PH_EQ(arm(), 0, "second lathist_arm (already armed)");
+	CHECK_EQ(err, 0, "lathist_arm");
+	CHECK_EQ(arm(), 0, "second lathist_arm (already armed)");
 	do {
 		sleep_ms(1);
 		svc_read(&s);
 	} while (!s.st.recomputes && now_ns() - t0 < 2000000000ull);
-	PH_CHECK(s.st.recomputes >= 1, "no recompute within 2 s of arming");
-	PH_CHECK(now_ns() - t0 >= PERIOD_NS * 9 / 10,
+	CHECK(s.st.recomputes >= 1, "no recompute within 2 s of arming");
+	CHECK(now_ns() - t0 >= PERIOD_NS * 9 / 10,
 		 "first recompute after %.1f ms, before the period",
 		 (double)(now_ns() - t0) / 1e6);
-	PH_EQ(s.st.armed, 1, "armed flag");
-	PH_EQ(s.st.total, n, "samples seen by the first recompute");
-	PH_CHECK(s.st.delay_ns == want, "first recompute: delay %llu ns, want p95 %llu ns",
+	CHECK_EQ(s.st.armed, 1, "armed flag");
+	CHECK_EQ(s.st.total, n, "samples seen by the first recompute");
+	CHECK(s.st.delay_ns == want, "first recompute: delay %llu ns, want p95 %llu ns",
 		 (unsigned long long)s.st.delay_ns, (unsigned long long)want);
 	printf("first recompute after %.1f ms: delay %.3f ms (p95 of %u samples)\n",
 	       (double)(now_ns() - t0) / 1e6, (double)s.st.delay_ns / 1e6, n);
@@ -178,20 +178,20 @@ int main(void)
 	lo = lathist_upper_us(b - 1) * 1000;
 	hi = lathist_upper_us(b + 1) * 1000;
 	d = stream_until(4000, 8000, lo, hi, 12, 5000, &state, &first_ms);
-	PH_CHECK(d >= lo && d <= hi, "after the shift: delay %llu ns, want %llu ns (+-1 bucket)",
+	CHECK(d >= lo && d <= hi, "after the shift: delay %llu ns, want %llu ns (+-1 bucket)",
 		 (unsigned long long)d, (unsigned long long)want);
 	printf("shift to 4..8 ms: delay %.3f ms (p95 %.3f ms), first within a bucket after %.0f ms\n",
 	       (double)d / 1e6, (double)want / 1e6, first_ms);
 
 	/* 3. Everything slower than delay_max: the delay is delay_max. */
 	d = stream_until(40000, 60000, MAX_NS, MAX_NS, 1, 5000, &state, &first_ms);
-	PH_EQ(d, MAX_NS, "delay clamped to delay_max");
+	CHECK_EQ(d, MAX_NS, "delay clamped to delay_max");
 	svc_read(&s);
-	PH_CHECK(s.st.pct_ns > MAX_NS, "unclamped percentile %llu ns should exceed max",
+	CHECK(s.st.pct_ns > MAX_NS, "unclamped percentile %llu ns should exceed max",
 		 (unsigned long long)s.st.pct_ns);
 	printf("recomputes: %llu\n", (unsigned long long)s.st.recomputes);
 
 	/* Destroying the object frees the map, which cancels the timer. */
 	lathist_test_bpf__destroy(skel);
-	return ph_finish("lathist_timer");
+	return check_done("lathist_timer");
 }

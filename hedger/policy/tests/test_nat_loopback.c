@@ -50,7 +50,7 @@ static int udp_socket(int family, const char *addr, uint16_t port)
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    bind(fd, &a.sa, len)) {
-		PH_CHECK(0, "udp socket on %s:%u: %s", addr, port, strerror(errno));
+		CHECK(0, "udp socket on %s:%u: %s", addr, port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -92,13 +92,13 @@ static int check_captured(int pfd)
 		field = (uint16_t)(buf[l4 + 6] << 8 | buf[l4 + 7]);
 		seen++;
 		if (buf[12] == 0x08)
-			PH_CHECK(up_ip4_csum_ok(buf), "captured IPv4 header checksum wrong");
+			CHECK(up_ip4_csum_ok(buf), "captured IPv4 header checksum wrong");
 		if (aux && (aux->tp_status & TP_STATUS_CSUMNOTREADY))
-			PH_CHECK(field == up_pseudo_sum(buf),
+			CHECK(field == up_pseudo_sum(buf),
 				 "partial checksum field %04x, pseudo-header sum %04x", field,
 				 up_pseudo_sum(buf));
 		else
-			PH_EQ(up_udp_csum(buf), 1, "captured UDP checksum");
+			CHECK_EQ(up_udp_csum(buf), 1, "captured UDP checksum");
 	}
 	return seen;
 }
@@ -118,7 +118,7 @@ static void exchange(int family)
 	skel->bss->lo_forward = skel->bss->lo_reverse = skel->bss->lo_errors = 0;
 	pfd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (pfd < 0 || setsockopt(pfd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
-		PH_CHECK(0, "packet socket: %s", strerror(errno));
+		CHECK(0, "packet socket: %s", strerror(errno));
 		goto cleanup;
 	}
 	cfd = udp_socket(family, client, CLIENT_PORT);
@@ -127,24 +127,24 @@ static void exchange(int family)
 		goto cleanup;
 	plen = sa_make(&peer, family, vip, VIP_PORT);
 	if (connect(cfd, &peer.sa, plen) || send(cfd, "ping", 4, 0) != 4) {
-		PH_CHECK(0, "v%d: client connect/send: %s", family, strerror(errno));
+		CHECK(0, "v%d: client connect/send: %s", family, strerror(errno));
 		goto cleanup;
 	}
 	n = recvfrom(sfd, buf, sizeof(buf), 0, &from.sa, &flen);
-	PH_CHECK(n == 4 && !memcmp(buf, "ping", 4), "v%d: replica got no request (%s)",
+	CHECK(n == 4 && !memcmp(buf, "ping", 4), "v%d: replica got no request (%s)",
 		 family, n < 0 ? strerror(errno) : "wrong bytes");
 	if (n != 4)
 		goto cleanup;
 	if (sendto(sfd, "pong", 4, 0, &from.sa, flen) != 4)
-		PH_CHECK(0, "v%d: replica reply: %s", family, strerror(errno));
+		CHECK(0, "v%d: replica reply: %s", family, strerror(errno));
 	n = recv(cfd, buf, sizeof(buf), 0);
-	PH_CHECK(n == 4 && !memcmp(buf, "pong", 4),
+	CHECK(n == 4 && !memcmp(buf, "pong", 4),
 		 "v%d: connected client got no reply (%s)", family,
 		 n < 0 ? strerror(errno) : "wrong bytes");
-	PH_EQ(skel->bss->lo_forward, 1, "requests rewritten");
-	PH_EQ(skel->bss->lo_reverse, 1, "replies rewritten back");
-	PH_EQ(skel->bss->lo_errors, 0, "rewrite errors");
-	PH_CHECK(check_captured(pfd) >= 2, "v%d: rewritten datagrams not captured", family);
+	CHECK_EQ(skel->bss->lo_forward, 1, "requests rewritten");
+	CHECK_EQ(skel->bss->lo_reverse, 1, "replies rewritten back");
+	CHECK_EQ(skel->bss->lo_errors, 0, "rewrite errors");
+	CHECK(check_captured(pfd) >= 2, "v%d: rewritten datagrams not captured", family);
 	printf("v%d: request to %s went to %s, reply accepted by the connected client\n",
 	       family, vip, rep);
 cleanup:
@@ -194,5 +194,5 @@ int main(void)
 	exchange(6);
 
 	nat_test_bpf__destroy(skel);
-	return ph_finish("nat_loopback");
+	return check_done("nat_loopback");
 }

@@ -23,10 +23,10 @@ static void check_roundtrip(int family, bool no_csum, uint32_t payload, uint32_t
 
 	/* (1) request there and back */
 	frame_build(&req, &s);
-	PH_EQ(nat_run(skel, &req, NAT_DST, &to, &hedge, &was), 0, "request to the replica");
-	PH_CHECK(!frame_eq(&req, &hedge), "v%d: rewrite changed nothing", family);
-	PH_EQ(nat_run(skel, &hedge, NAT_DST, &was, &back, NULL), 0, "request back");
-	PH_CHECK(frame_eq(&req, &back), "v%d csum %d len %u: round trip not exact", family,
+	CHECK_EQ(nat_run(skel, &req, NAT_DST, &to, &hedge, &was), 0, "request to the replica");
+	CHECK(!frame_eq(&req, &hedge), "v%d: rewrite changed nothing", family);
+	CHECK_EQ(nat_run(skel, &hedge, NAT_DST, &was, &back, NULL), 0, "request back");
+	CHECK(frame_eq(&req, &back), "v%d csum %d len %u: round trip not exact", family,
 		 !no_csum, payload);
 
 	/* (2) the replica's reply, source set back to the service */
@@ -39,12 +39,12 @@ static void check_roundtrip(int family, bool no_csum, uint32_t payload, uint32_t
 	s.src = vip;
 	s.sport = VIP_PORT;
 	frame_build(&want, &s);
-	PH_EQ(nat_run(skel, &reply, NAT_SRC, &was, &fixed, NULL), 0, "reverse NAT of the reply");
-	PH_CHECK(frame_eq(&fixed, &want), "v%d csum %d len %u: reply not as the service's",
+	CHECK_EQ(nat_run(skel, &reply, NAT_SRC, &was, &fixed, NULL), 0, "reverse NAT of the reply");
+	CHECK(frame_eq(&fixed, &want), "v%d csum %d len %u: reply not as the service's",
 		 family, !no_csum, payload);
 	if (family == 4)
-		PH_CHECK(up_ip4_csum_ok(fixed.d), "IPv4 header checksum of the reply");
-	PH_EQ(up_udp_csum(fixed.d), no_csum ? 0 : 1, "UDP checksum of the reply");
+		CHECK(up_ip4_csum_ok(fixed.d), "IPv4 header checksum of the reply");
+	CHECK_EQ(up_udp_csum(fixed.d), no_csum ? 0 : 1, "UDP checksum of the reply");
 }
 
 int main(void)
@@ -63,5 +63,5 @@ int main(void)
 	}
 
 	nat_test_bpf__destroy(skel);
-	return ph_finish("nat_reverse");
+	return check_done("nat_reverse");
 }

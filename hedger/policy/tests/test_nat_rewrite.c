@@ -44,19 +44,19 @@ static void check_rewrite(int family, int side, bool no_csum, uint32_t opts,
 	err = nat_run(skel, &in, side, &to, &out, &was);
 	if (family == 6 && no_csum) {
 		/* zero UDP checksum is illegal in IPv6: refused, untouched */
-		PH_EQ(err, -EINVAL, "IPv6 with UDP checksum 0");
-		PH_CHECK(frame_eq(&in, &out), "refused IPv6 frame was modified");
+		CHECK_EQ(err, -EINVAL, "IPv6 with UDP checksum 0");
+		CHECK(frame_eq(&in, &out), "refused IPv6 frame was modified");
 		return;
 	}
-	PH_CHECK(err == 0, "v%d side %d csum %d opts %u len %u: error %d", family, side,
+	CHECK(err == 0, "v%d side %d csum %d opts %u len %u: error %d", family, side,
 		 !no_csum, opts, payload, err);
-	PH_CHECK(frame_eq(&out, &want),
+	CHECK(frame_eq(&out, &want),
 		 "v%d side %d csum %d opts %u len %u: frame differs from the one built",
 		 family, side, !no_csum, opts, payload);
 	if (family == 4)
-		PH_CHECK(up_ip4_csum_ok(out.d), "IPv4 header checksum wrong after rewrite");
-	PH_EQ(up_udp_csum(out.d), no_csum ? 0 : 1, "UDP checksum after rewrite (1 ok, 0 none)");
-	PH_CHECK(!memcmp(&was, &vip_ep, sizeof(was)), "old endpoint not reported");
+		CHECK(up_ip4_csum_ok(out.d), "IPv4 header checksum wrong after rewrite");
+	CHECK_EQ(up_udp_csum(out.d), no_csum ? 0 : 1, "UDP checksum after rewrite (1 ok, 0 none)");
+	CHECK(!memcmp(&was, &vip_ep, sizeof(was)), "old endpoint not reported");
 }
 
 /* A datagram whose checksum after the rewrite is 0 must carry 0xffff: the
@@ -82,15 +82,15 @@ static void check_mangled_zero(int family)
 	s.no_csum = false;
 	frame_build(&want, &s);
 	l4 = up_l4_off(want.d);
-	PH_CHECK(want.d[l4 + 6] == 0xff && want.d[l4 + 7] == 0xff,
+	CHECK(want.d[l4 + 6] == 0xff && want.d[l4 + 7] == 0xff,
 		 "v%d: test frame does not have checksum 0xffff", family);
 	s.dst = vip;
 	s.dport = VIP_PORT;
 	frame_build(&in, &s);
-	PH_EQ(nat_run(skel, &in, NAT_DST, &to, &out, NULL), 0, "rewrite to checksum 0xffff");
-	PH_CHECK(frame_eq(&out, &want), "v%d: checksum 0 not written as 0xffff (got %02x%02x)",
+	CHECK_EQ(nat_run(skel, &in, NAT_DST, &to, &out, NULL), 0, "rewrite to checksum 0xffff");
+	CHECK(frame_eq(&out, &want), "v%d: checksum 0 not written as 0xffff (got %02x%02x)",
 		 family, out.d[l4 + 6], out.d[l4 + 7]);
-	PH_EQ(up_udp_csum(out.d), 1, "UDP checksum 0xffff verifies");
+	CHECK_EQ(up_udp_csum(out.d), 1, "UDP checksum 0xffff verifies");
 }
 
 /* Not a rewritable UDP datagram: refused with @want_err, left unchanged. */
@@ -99,9 +99,9 @@ static void check_refused(const char *what, struct frame *in, const struct nat_e
 {
 	struct frame out;
 
-	PH_CHECK(nat_run(skel, in, NAT_DST, to, &out, NULL) == want_err, "%s: not %d", what,
+	CHECK(nat_run(skel, in, NAT_DST, to, &out, NULL) == want_err, "%s: not %d", what,
 		 want_err);
-	PH_CHECK(frame_eq(in, &out), "%s: frame modified", what);
+	CHECK(frame_eq(in, &out), "%s: frame modified", what);
 }
 
 static void check_refusals(void)
@@ -157,5 +157,5 @@ int main(void)
 	check_refusals();
 
 	nat_test_bpf__destroy(skel);
-	return ph_finish("nat_rewrite");
+	return check_done("nat_rewrite");
 }
