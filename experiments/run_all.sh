@@ -24,7 +24,8 @@
 #   --no-figures        do not draw the figures
 #   -h, --help          this text
 #
-# Experiments: E1 reproduction (baseline, app-hedged, kernel-hedged); E2 the
+# Experiments: E1 reproduction (baseline, app-hedged, kernel-hedged); E1lo the
+# same over lo (client and server on one host, the reference's shape); E2 the
 # hedged arms under client CPU stress and GC pauses; E3 overhead without
 # faults; E4 the delay-line backends this kernel offers; E5 hedge delay sweep;
 # E6 DNS (Knot DNS) and E7 memcached, real servers paused with SIGSTOP;
@@ -40,7 +41,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CALLER_PWD=$PWD
 cd "$ROOT"
-for f in common csv matrix meta trial post donoharm realproto e8; do
+for f in common csv matrix meta trial post donoharm realproto e8 e1lo; do
   # shellcheck source=/dev/null
   . "$ROOT/experiments/lib/$f.sh"
 done
@@ -90,7 +91,7 @@ ra_profile "$PROFILE"
 [ -z "$o_warmup" ] || WARMUP=$o_warmup
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 for e in $EXPERIMENTS; do
-  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1 to E8, gate, gate-kernel)"
+  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1, E1lo, E2 to E8, gate, gate-kernel)"
 done
 [ "$(id -u)" = 0 ] || ra_die "root is needed for the network-namespace lab"
 if [ -n "$OUT" ] && [ -e "$OUT" ]; then
@@ -210,6 +211,7 @@ ra_meta_set lab_prefix "$LAB_PREFIX"
 plan=()
 total_est=0
 for exp in $EXPERIMENTS; do
+  [ "$exp" != E1lo ] || continue   # its own lab, after this loop (lib/e1lo.sh)
   mapfile -t arms < <(ra_arms "$exp")
   ntr=$(ra_trials "$exp")
   for ((t = 1; t <= ntr; t++)); do
@@ -253,6 +255,7 @@ ra_progress_end
 
 "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || ra_log "warning: lab.sh down failed"
 LAB_PREFIX=""
+e1lo_run_experiments # E1lo: E1 over lo, in a loopback lab of its own
 rp_run_experiments   # E6/E7: real DNS and memcached servers, in a replicas lab of their own
 e8_run_experiments   # E8: packet loss on emulated links, a pair lab per loss configuration
 

@@ -28,14 +28,14 @@ ra_profile() {
   SWEEP_DELAYS="1 2 5 10 20"
   STRESS_OPTS="--stress 1 --pin 1"
   GC_OPTS="--gc-pause 20ms@2/s"
-  ALL_EXPERIMENTS="E1 E2 E3 E4 E5 E6 E7 E8"   # E6/E7: lib/realproto.sh; E8: lib/e8.sh
+  ALL_EXPERIMENTS="E1 E1lo E2 E3 E4 E5 E6 E7 E8"   # E1lo: lib/e1lo.sh; E6/E7: lib/realproto.sh; E8: lib/e8.sh
 }
 
 # ra_arms EXPERIMENT - print the arms of an experiment, one per line.
 ra_arms() {
   local b=$BACKEND d
   case $1 in
-    E1)  # reproduction of the reference table
+    E1|E1lo)  # reproduction of the reference table (E1lo: over lo)
       echo "baseline|baseline|0|$DELAY|$b|faults||"
       echo "app|app|0|$DELAY|$b|faults||"
       echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
