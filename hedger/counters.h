@@ -32,7 +32,7 @@
 	X(CLONE_DROPPED_AMBIGUOUS, "clones_dropped_ambiguous",				\
 	  "clones of a request that shares its key with another in flight: dropped")	\
 	X(CLONE_ORPHANED, "clones_orphaned",						\
-	  "clones whose request is no longer on the scoreboard (expired): dropped")	\
+	  "clones whose request is no longer on the scoreboard (expired, or out of the line very late): dropped")	\
 	X(DUMMIES_DROPPED, "htb_dummies_dropped", "htb dummies dropped by the rescuer")	\
 	X(RECIRC_ROUNDS, "recirc_rounds", "recirc: passes through the rescuer while waiting") \
 	X(REPLIES, "replies", "first trusted replies (request completed)")		\

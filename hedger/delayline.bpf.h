@@ -3,7 +3,7 @@
  *   hedger_line_hold()  - rescuer side: true while the clone must wait more
  *                         (only recirc holds in BPF; qdisc backends hold in
  *                         the qdisc and release the clone when it is due).
- * The clone carries HEDGER_MARK_HEDGE(gen) of its scoreboard slot. */
+ * The clone carries @clone_mark: HEDGER_MARK_HEDGE(way, gen) of its slot. */
 #pragma once
 
 #include "maps.bpf.h"
@@ -40,7 +40,7 @@ static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
  * class in debt S/R), shrink back and clone again (the real copy: released
  * by HTB's watchdog when the debt is repaid, about S/R = T later). */
 static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
-				    __u32 gen, __u64 delay_ns)
+				    __u32 clone_mark, __u64 delay_ns)
 {
 	__u32 orig_len = skb->len, orig_mark = skb->mark, orig_prio = skb->priority;
 	__u64 dummy_len, len_ns, busy_until;
@@ -81,7 +81,7 @@ static __always_inline int htb_park(struct __sk_buff *skb, struct hedger_sb_slot
 	}
 	if (err)
 		goto restore;
-	skb->mark = HEDGER_MARK_HEDGE(gen);
+	skb->mark = clone_mark;
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
 restore:
 	skb->mark = orig_mark;
@@ -90,7 +90,8 @@ restore:
 }
 
 /* edt: the clone carries its departure time; sch_fq on the line holds it. */
-static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot *v, __u32 gen)
+static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
+				    __u32 clone_mark)
 {
 	__u64 orig_ts = skb->tstamp;
 	__u8 orig_type = skb->tstamp_type;
@@ -100,7 +101,7 @@ static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot
 	err = bpf_skb_set_tstamp(skb, v->release_ns, BPF_SKB_TSTAMP_DELIVERY_MONO);
 	if (err)
 		return err;
-	skb->mark = HEDGER_MARK_HEDGE(gen);
+	skb->mark = clone_mark;
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
 	skb->mark = orig_mark;
 	/* The helper refuses UNSPEC with a non-zero time (-EINVAL): that would
@@ -120,29 +121,29 @@ static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot
 }
 
 /* netem (fixed T at the line's root) and recirc (own ingress) just clone. */
-static __always_inline int plain_park(struct __sk_buff *skb, __u32 gen, __u64 flags)
+static __always_inline int plain_park(struct __sk_buff *skb, __u32 clone_mark, __u64 flags)
 {
 	__u32 orig_mark = skb->mark;
 	int err;
 
-	skb->mark = HEDGER_MARK_HEDGE(gen);
+	skb->mark = clone_mark;
 	err = bpf_clone_redirect(skb, cfg_line_ifindex, flags);
 	skb->mark = orig_mark;
 	return err;
 }
 
 static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
-					    __u32 gen, __u64 delay_ns)
+					    __u32 clone_mark, __u64 delay_ns)
 {
 	switch (cfg_backend) {
 	case HEDGER_BACKEND_HTB:
-		return htb_park(skb, v, gen, delay_ns);
+		return htb_park(skb, v, clone_mark, delay_ns);
 	case HEDGER_BACKEND_EDT:
-		return edt_park(skb, v, gen);
+		return edt_park(skb, v, clone_mark);
 	case HEDGER_BACKEND_RECIRC:
-		return plain_park(skb, gen, BPF_F_INGRESS);
+		return plain_park(skb, clone_mark, BPF_F_INGRESS);
 	case HEDGER_BACKEND_NETEM:
-		return plain_park(skb, gen, 0);
+		return plain_park(skb, clone_mark, 0);
 	default:
 		return -EOPNOTSUPP;
 	}

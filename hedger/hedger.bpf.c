@@ -151,7 +151,7 @@ int hedger_splitter(struct __sk_buff *skb)
 	struct hedger_pkt p;
 	struct sb_ref r;
 	__u64 now, delay, c, slot_ctl = 0;
-	__u32 idx, digest, gen, i;
+	__u32 idx, digest, gen, i, slot_way = 0;
 
 	/* Loop guard: our own packets are never cloned again. A hedge seen
 	 * here has been handed to this device: that is "sent". */
@@ -227,13 +227,14 @@ int hedger_splitter(struct __sk_buff *skb)
 		if (!slot && sb_claimable(s, c, now)) {
 			slot = s;
 			slot_ctl = c;
+			slot_way = i;
 		}
 	}
 	if (!slot) {
 		count(HC_SB_FULL);
 		return TC_ACT_UNSPEC;
 	}
-	gen = (HEDGER_CTL_GEN(slot_ctl) + 1) & HEDGER_MARK_GEN_MASK;
+	gen = (HEDGER_CTL_GEN(slot_ctl) + 1) & 0xffffff;
 	if (!sb_cas(slot, slot_ctl, HEDGER_CTL(gen, HEDGER_ST_CLAIMING, 0))) {
 		count(HC_SB_FULL);	/* another CPU took it this instant */
 		return TC_ACT_UNSPEC;
@@ -269,7 +270,7 @@ int hedger_splitter(struct __sk_buff *skb)
 			return TC_ACT_UNSPEC;
 		}
 	}
-	if (hedger_line_park(skb, slot, gen, delay)) {
+	if (hedger_line_park(skb, slot, HEDGER_MARK_HEDGE(slot_way, gen), delay)) {
 		if (slot->htb_class == 0 && cfg_backend == HEDGER_BACKEND_HTB)
 			return TC_ACT_UNSPEC;	/* counted as HC_NO_CLASS */
 		count(HC_CLONE_FAILED);
@@ -365,40 +366,35 @@ static __always_inline void replica_seen(__u32 svc, __u32 slot, __u64 lat_ns)
 		__sync_fetch_and_add(&r->lat_ewma_ns[slot], -((old - lat_ns) / 8));
 }
 
-/* clone_slot - the slot of the request this clone (generation @gen) was
- * made for; NULL with the reason counted when it is gone. */
-static __always_inline struct hedger_sb_slot *clone_slot(const struct hedger_pkt *p, __u32 gen,
+/* clone_slot - the slot of the request this clone (@mark: way and
+ * generation) was made for; NULL with the reason counted when it is gone. */
+static __always_inline struct hedger_sb_slot *clone_slot(const struct hedger_pkt *p, __u32 mark,
 							 __u64 *ctl)
 {
 	struct hedger_sb_slot *s;
-	bool same_key = false;
 	struct sb_ref r;
-	__u32 i;
+	__u32 way = HEDGER_MARK_WAY(mark);
+	__u64 c;
 
-	if (!sb_find(&p->key, &r)) {
+	if (!sb_find(&p->key, &r) || way >= HEDGER_SB_WAYS) {
 		count(HC_CLONE_ORPHANED);
 		return NULL;
 	}
-#pragma clang loop unroll(full)
-	for (i = 0; i < HEDGER_SB_WAYS; i++) {
-		__u64 c;
-
-		s = &r.b->way[i];
-		if (s->tag != r.tag)
-			continue;
-		c = sb_load_ctl(s);
-		if (HEDGER_CTL_STATE(c) == HEDGER_ST_FREE)
-			continue;
-		if (HEDGER_CTL_GEN(c) == gen) {
-			*ctl = c;
-			return s;
-		}
-		same_key = true;
+	s = &r.b->way[way];
+	c = sb_load_ctl(s);
+	if (s->tag != r.tag || HEDGER_CTL_STATE(c) == HEDGER_ST_FREE) {
+		count(HC_CLONE_ORPHANED);
+		return NULL;
 	}
-	/* A newer request with the same key owns the slot: this clone holds
-	 * the old request's bytes and must never leave as its hedge. */
-	count(same_key ? HC_CLONE_STALE_GEN : HC_CLONE_ORPHANED);
-	return NULL;
+	if ((HEDGER_CTL_GEN(c) & HEDGER_MARK_GEN_MASK) != (mark & HEDGER_MARK_GEN_MASK)) {
+		/* A newer request with the same key owns the slot: this clone
+		 * holds the old request's bytes and must never leave as its
+		 * hedge. */
+		count(HC_CLONE_STALE_GEN);
+		return NULL;
+	}
+	*ctl = c;
+	return s;
 }
 
 SEC("tc")
@@ -407,7 +403,7 @@ int hedger_rescuer(struct __sk_buff *skb)
 	struct hedger_sb_slot *s;
 	struct hedger_pkt p;
 	__u32 gen, st, rslot = 0;
-	__u64 now, c;
+	__u64 now, c = 0;
 
 	if (skb->mark == HEDGER_MARK_DUMMY) {
 		count(HC_DUMMIES_DROPPED);
@@ -428,10 +424,10 @@ int hedger_rescuer(struct __sk_buff *skb)
 	if (!HEDGER_MARK_IS_HEDGE(skb->mark))
 		return TC_ACT_UNSPEC;	/* not ours: the stack decides */
 
-	gen = skb->mark & HEDGER_MARK_GEN_MASK;
-	s = clone_slot(&p, gen, &c);
+	s = clone_slot(&p, skb->mark, &c);
 	if (!s)
 		return TC_ACT_SHOT;
+	gen = HEDGER_CTL_GEN(c);
 	st = HEDGER_CTL_STATE(c);
 	if (st == HEDGER_ST_AMBIGUOUS) {
 		count(HC_CLONE_DROPPED_AMBIGUOUS);

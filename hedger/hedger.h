@@ -10,14 +10,17 @@
 /* skb->mark values the hedger gives its own packets. A dummy only exists to
  * put an HTB class into debt and must never leave the host. A clone in the
  * delay line, and the hedge it becomes, carry HEDGER_MARK_HEDGE_KIND in the top
- * byte and the low 24 bits of its scoreboard slot's generation below: the
- * rescuer sends it only while that slot still holds the same request, and the
- * splitter never clones it again (loop guard). */
+ * byte, then its scoreboard slot's way in the bucket (2 bits) and the low 22
+ * bits of the slot's generation: the rescuer sends it only while that very
+ * slot still holds the same request, and the splitter never clones it again
+ * (loop guard). */
 #define HEDGER_MARK_DUMMY 0x6b68d001u
 #define HEDGER_MARK_HEDGE_KIND 0x6cu
-#define HEDGER_MARK_GEN_MASK 0x00ffffffu
-#define HEDGER_MARK_HEDGE(gen) ((HEDGER_MARK_HEDGE_KIND << 24) | ((gen) & HEDGER_MARK_GEN_MASK))
+#define HEDGER_MARK_GEN_MASK 0x003fffffu
+#define HEDGER_MARK_HEDGE(way, gen)						\
+	((HEDGER_MARK_HEDGE_KIND << 24) | (((way) & 3u) << 22) | ((gen) & HEDGER_MARK_GEN_MASK))
 #define HEDGER_MARK_IS_HEDGE(mark) (((mark) >> 24) == HEDGER_MARK_HEDGE_KIND)
+#define HEDGER_MARK_WAY(mark) (((mark) >> 22) & 3u)
 /* A tied copy (--tied K) on its way through the line's b end to the
  * rescuer, which sends it out with redirect_neigh (marked as a hedge then). */
 #define HEDGER_MARK_TIED 0x6b68d003u

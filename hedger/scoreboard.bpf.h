@@ -24,14 +24,22 @@ static __always_inline bool sb_stale(const struct hedger_sb_slot *s, __u64 now)
 	return now - s->send_ns >= cfg_stale_ns;
 }
 
+/* How long after its due time a clone may still come out of the line
+ * (watchdog or ksoftirqd lateness on a busy machine), besides one more T. */
+#define HEDGER_CLONE_LATE_NS 5000000ULL
+
 /* sb_claimable - may a new request take this slot? Never while a request in
- * it may still see a clone leave or a reply arrive, unless it is stale. */
+ * it may still see a clone leave or a reply arrive, unless it is stale. An
+ * answered request keeps its slot until its clone is surely out of the line,
+ * so the rescuer finds it answered ("reply won") instead of finding nothing. */
 static __always_inline bool sb_claimable(const struct hedger_sb_slot *s, __u64 ctl, __u64 now)
 {
 	switch (HEDGER_CTL_STATE(ctl)) {
 	case HEDGER_ST_FREE:
-	case HEDGER_ST_COMPLETED:
 		return true;
+	case HEDGER_ST_COMPLETED:
+		return now >= s->release_ns + (s->release_ns - s->send_ns) + HEDGER_CLONE_LATE_NS ||
+		       sb_stale(s, now);
 	default:
 		return sb_stale(s, now);
 	}

@@ -13,7 +13,8 @@
  * first reply's digest (32 bits) and changes only by compare-and-swap, so a
  * CPU acting on a slot knows it acts on the request it looked at:
  *   bits 63..40 gen     bumped every time the slot is claimed for a request;
- *                       the clone carries it in skb->mark (HEDGER_MARK_HEDGE)
+ *                       the clone carries its low 22 bits and the slot's way
+ *                       in skb->mark (HEDGER_MARK_HEDGE)
  *   bits 39..32 state   enum hedger_state
  *   bits 31..0  digest  hash of the reply that completed the request
  *
@@ -26,7 +27,7 @@
  *   COMPLETED_HEDGED ------ reply filter, the second reply ---> COMPLETED
  *   PENDING/HEDGED -------- splitter, same key, other bytes --> AMBIGUOUS
  *   any but CLAIMING, once stale (now - send_ns >= stale) ----> claimable
- *   COMPLETED ------------- at once -------------------------> claimable
+ *   COMPLETED ------------- once its clone is out (2T + 5 ms) --> claimable
  * A COMPLETED_HEDGED slot stays until its second reply (which is dropped if
  * byte-identical to the first) or staleness, so a late copy can never be
  * taken for the reply of a newer request with the same key; that request

@@ -92,9 +92,10 @@ expect_error "$SSH_HOSTS_DIR/inv-if.ini" 'host host2 .*interface lan9 does not e
 # ---- run_all.sh --inventory interrupted (Ctrl-C) mid-trial --------------------
 if [ -x "$BUILD/experiments/summarize" ]; then
 	run=$SSH_HOSTS_DIR/results-int
-	# Job control on: a background job of a script would ignore SIGINT.
+	# Job control on: a background job of a script would ignore SIGINT. Not
+	# through ctl (a function runs in a subshell): $! is run_all.sh itself.
 	set -m
-	ctl env KH_HOSTS_RATE=100 "$ROOT/experiments/run_all.sh" --inventory "$inv" --experiments E1 \
+	ip netns exec "$CONTROLLER_NS" env KH_HOSTS_RATE=100 "$ROOT/experiments/run_all.sh" --inventory "$inv" --experiments E1 \
 		--trials 1 --requests 3000 --warmup 0 --build-dir "$BUILD" --no-bootstrap --no-build \
 		--no-figures --out "$run" >"$SSH_HOSTS_DIR/run_all-int.log" 2>&1 &
 	ra=$!
@@ -111,7 +112,7 @@ if [ -x "$BUILD/experiments/summarize" ]; then
 	rc=0; wait "$ra" || rc=$?
 	[ "$rc" = 130 ] || fail "interrupted run_all.sh exited $rc, expected 130"
 	grep -q '^status=interrupted$' "$run/meta" || fail "meta does not say interrupted"
-	left=$(ps -eo args= | grep -E "^$SSH_HOSTS_DIR/host[0-9]/kernel-hedge/bin/|kh-lab-guard|kh-lab-keeper" || true)
+	left=$(ps -eo args= | grep -E "^$SSH_HOSTS_DIR/host[0-9]/kernel-hedge/bin/|kh-lab-guard|kh-lab-keeper" | grep -v '^grep' || true)
 	[ -z "$left" ] || fail "left running after Ctrl-C: $left"
 	for k in 1 2; do
 		left=$(t_remote "$k" 'ls -d /run/kernel-hedge-lab-* /run/kernel-hedge/*.state 2>/dev/null || true')

@@ -253,11 +253,8 @@ int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint3
 	int err;
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (mark == TB_MARK_CLONE) {
-		struct hedger_sb_slot v;
-
-		mark = HEDGER_MARK_HEDGE(tb_slot_of(t, p, false, &v) ? 0 : HEDGER_CTL_GEN(v.ctl));
-	}
+	if (mark == TB_MARK_CLONE)
+		mark = tb_clone_mark(t, p);
 	ctx.mark = mark;
 	opts.data_in = p->data;
 	opts.data_size_in = p->len;
@@ -297,8 +294,9 @@ void tb_reset_counters(struct tb *t)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.counters), &k, zero, BPF_ANY);
 }
 
-/* sb_lookup_key - see tb_sb_lookup. */
-static int sb_lookup_key(struct tb *t, const struct hedger_sb_key *k, struct hedger_sb_slot *v)
+/* sb_lookup_key - see tb_sb_lookup; *way (if not NULL): its way. */
+static int sb_lookup_key(struct tb *t, const struct hedger_sb_key *k, struct hedger_sb_slot *v,
+			 uint32_t *way)
 {
 	struct hedger_sb_bucket b;
 	uint32_t idx, best_gen = 0;
@@ -325,6 +323,8 @@ static int sb_lookup_key(struct tb *t, const struct hedger_sb_key *k, struct hed
 	if (found < 0)
 		return -ENOENT;
 	*v = b.way[found];
+	if (way)
+		*way = (uint32_t)found;
 	return 0;
 }
 
@@ -341,10 +341,11 @@ int tb_sb_lookup(struct tb *t, int family, uint64_t id, struct hedger_sb_slot *v
 	k.dport = htons(TB_PORT);
 	k.family = (uint8_t)family;
 	k.id = id;
-	return sb_lookup_key(t, &k, v);
+	return sb_lookup_key(t, &k, v, NULL);
 }
 
-int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v)
+static int slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v,
+		   uint32_t *way)
 {
 	const uint8_t *d = p->data;
 	struct hedger_sb_key k;
@@ -376,7 +377,22 @@ int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_s
 		id |= (uint64_t)b << (t->id_be ? 8 * (t->id_width - 1 - i) : 8 * i);
 	}
 	k.id = id;
-	return sb_lookup_key(t, &k, v);
+	return sb_lookup_key(t, &k, v, way);
+}
+
+int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v)
+{
+	return slot_of(t, p, reply, v, NULL);
+}
+
+uint32_t tb_clone_mark(struct tb *t, const struct tb_pkt *p)
+{
+	struct hedger_sb_slot v;
+	uint32_t way = 0;
+
+	if (slot_of(t, p, false, &v, &way))
+		return HEDGER_MARK_HEDGE(0, 0);
+	return HEDGER_MARK_HEDGE(way, HEDGER_CTL_GEN(v.ctl));
 }
 
 uint32_t tb_state(struct tb *t, int family, uint64_t id)

@@ -102,5 +102,8 @@ uint32_t tb_state(struct tb *t, int family, uint64_t id);
 /* tb_slot_of - the slot (as tb_sb_lookup) of the request @p is, or whose
  * reply it is (@reply); 0 or -ENOENT. */
 int tb_slot_of(struct tb *t, const struct tb_pkt *p, bool reply, struct hedger_sb_slot *v);
+/* tb_clone_mark - the mark of the clone of request @p now (its slot's way
+ * and generation): what the splitter gave it. */
+uint32_t tb_clone_mark(struct tb *t, const struct tb_pkt *p);
 
 /* Assertions: CHECK, CHECK_EQ, check_done (tests/check.h). */

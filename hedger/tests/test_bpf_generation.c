@@ -1,7 +1,9 @@
 /* test_bpf_generation: one key, several requests over time.
- * - id reuse: a clone of an old request, still in the delay line when the
- *   same key is claimed by a new request, is dropped (stale generation) -
- *   it carries the old payload and must never leave as the new one's hedge;
+ * - id reuse: an answered request keeps its slot until its clone is out of
+ *   the line (2T + 5 ms); a clone that comes out later still, when the same
+ *   key has claimed that very slot for a new request, is dropped (stale
+ *   generation) - it carries the old payload and must never leave as the
+ *   new one's hedge;
  * - a hedged and answered request still expects its other copy's reply: a
  *   new request with the same key and other bytes gets another slot, the old
  *   copy's late reply (identical to the first) is dropped as the duplicate
@@ -10,6 +12,7 @@
  *   and AAAA): neither is hedged, and every reply passes;
  * - the same payload again while in flight is a retransmit: not cloned. */
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf_harness.h"
 
@@ -29,7 +32,8 @@ static void build(struct tb_pkt *p, uint64_t id, bool reply, uint8_t fill)
 
 static void id_reuse(void)
 {
-	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB };
+	/* T = 100 us: an answered request's slot is free again 5.2 ms later. */
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .delay_ns = 100000 };
 	struct tb_pkt a, a_clone, b, rep_a, rep_b;
 	struct hedger_sb_slot v;
 	uint32_t mark_a;
@@ -44,12 +48,13 @@ static void id_reuse(void)
 	build(&a, 1, false, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "A on the scoreboard");
-	mark_a = HEDGER_MARK_HEDGE(HEDGER_CTL_GEN(v.ctl));
+	mark_a = tb_clone_mark(&t, &a);
 	a_clone = a;
 	build(&rep_a, 1, true, 0xaa);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
 	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED, "A completed");
-	/* Request B with the same key, other bytes. */
+	/* Request B with the same key, other bytes, once A's slot is free. */
+	usleep(20000);
 	build(&b, 1, false, 0xbb);
 	tb_run(&t, t.skel->progs.hedger_splitter, &b, 0, &ret, NULL);
 	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B pending");

@@ -1,13 +1,15 @@
 /* test_bpf_scoreboard: the scoreboard is buckets of one-line slots, never
  * an LRU. With a small board (64 slots):
- * - answered requests free their slots: 4096 request/reply pairs in a row
- *   all get a slot, are cloned, and complete (no eviction, nothing full);
+ * - answered requests free their slots once their clone is out of the line
+ *   (2T + 5 ms; T = 100 us here): 1024 request/reply pairs, four at a time
+ *   with 6 ms between, all get a slot and complete (nothing full);
  * - requests in flight are never evicted: with more live requests than
  *   slots, a request that finds its bucket full is not hedged (counted) and
  *   its reply passes untouched, while every request that got a slot keeps it
  *   and its reply still completes it;
  * - the count of requests that got a slot never exceeds the slots. */
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf_harness.h"
 
@@ -28,11 +30,12 @@ static void build(struct tb_pkt *p, uint64_t id, bool reply)
 
 int main(void)
 {
-	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .sb_size = SLOTS };
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .sb_size = SLOTS,
+			      .delay_ns = 100000 };
 	uint64_t got_slot = 0, full;
 	struct tb_pkt p;
 	struct tb t;
-	int ret = 0, n = 4096, live = 4 * SLOTS;
+	int ret = 0, n = 1024, live = 4 * SLOTS;
 
 	tb_require();
 	if (tb_open(&t, &cfg)) {
@@ -44,6 +47,8 @@ int main(void)
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 		build(&p, (uint64_t)id, true);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
+		if (id % HEDGER_SB_WAYS == 0)
+			usleep(6000);	/* at most 4 in flight: no bucket can fill */
 	}
 	CHECK_EQ(tb_counter(&t, HC_SB_FULL), 0, "answered requests free their slots");
 	CHECK_EQ(tb_counter(&t, HC_REPLIES), n, "every reply completed its request");
