@@ -52,6 +52,21 @@ service_lookup(const struct hedger_addr *addr, __u16 port, __u8 family)
 	return bpf_map_lookup_elem(&services, &sk);
 }
 
+/* replica_count - one more reply (@replies) or hedge from/to replica @slot of
+ * service @svc, on this CPU's counters. */
+static __always_inline void replica_count(__u32 svc, __u32 slot, bool replies)
+{
+	struct hedger_replica_stats *rs = bpf_map_lookup_elem(&replica_stats, &svc);
+
+	asm volatile("" : "+r"(slot));
+	if (!rs || slot >= HEDGER_MAX_REPLICAS)
+		return;
+	if (replies)
+		rs->replies[slot] += 1;
+	else
+		rs->hedges[slot] += 1;
+}
+
 /* hedger_out - send a hedge (or tied copy) out of the client-side device.
  * Passing the delay line's veth made it PACKET_OTHERHOST; a device that
  * loops it back to this host (lo) would hand it to IP as such, which drops
@@ -111,7 +126,7 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 		}
 		skb->mark = HEDGER_MARK_TIED;
 		if (!bpf_clone_redirect(skb, cfg_tied_ifindex, BPF_F_INGRESS)) {
-			__sync_fetch_and_add(&r->hedges[slot], 1);
+			replica_count(svc, slot, false);
 			count(HC_TIED_COPIES);
 			sent++;
 		} else {
@@ -338,7 +353,7 @@ static __always_inline void replica_hedged(__u32 svc, __u32 slot, __u64 waited_n
 	asm volatile("" : "+r"(slot));
 	if (!r || slot >= HEDGER_MAX_REPLICAS)
 		return;
-	__sync_fetch_and_add(&r->hedges[slot], 1);
+	replica_count(svc, slot, false);
 	if (r->policy == HEDGER_RP_FASTEST)
 		__sync_fetch_and_add(&r->lat_ewma_ns[slot], waited_ns / 8);
 }
@@ -353,7 +368,7 @@ static __always_inline void replica_seen(__u32 svc, __u32 slot, __u64 lat_ns)
 	asm volatile("" : "+r"(slot));
 	if (!r || slot >= HEDGER_MAX_REPLICAS)
 		return;
-	__sync_fetch_and_add(&r->replies[slot], 1);
+	replica_count(svc, slot, true);
 	old = r->lat_ewma_ns[slot];
 	/* new = old + (x - old) / 8, applied as an atomic add of the step
 	 * (unsigned: BPF has no signed division), like the hedge's charge in

@@ -88,8 +88,14 @@ struct hedger_replicas {
 	__u32 tied;		/* >= 2: tied mode, the original + tied-1 copies at once, no delay line */
 	struct nat_endpoint ep[HEDGER_MAX_REPLICAS];
 	__u64 lat_ewma_ns[HEDGER_MAX_REPLICAS];	/* recent reply latency, EWMA 1/8; 0: none yet */
+};
+
+/* Per-CPU counters of one service's replicas (map "replica_stats", key =
+ * service index), apart from the read-mostly configuration above so the
+ * per-reply writes of every CPU never share its cache lines. */
+struct hedger_replica_stats {
 	__u64 replies[HEDGER_MAX_REPLICAS];	/* replies seen from each replica (also late ones) */
-	__u64 hedges[HEDGER_MAX_REPLICAS];	/* hedges sent to each replica */
+	__u64 hedges[HEDGER_MAX_REPLICAS];	/* hedges (and tied copies) sent to each replica */
 };
 
 /* "replica_of" HASH: a replica's address:port -> its service and slot, so

@@ -83,6 +83,13 @@ struct {
 } replicas SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HEDGER_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct hedger_replica_stats);
+} replica_stats SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, HEDGER_MAX_SERVICES * HEDGER_MAX_REPLICAS);
 	__type(key, struct hedger_service_key);

@@ -137,13 +137,13 @@ int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
 
 /* The maps of a running instance, opened by id. */
 struct stats_maps {
-	int counters, hist, services, policy, budget, replicas;
+	int counters, hist, services, policy, budget, replicas, replica_stats;
 };
 
 static void stats_maps_close(struct stats_maps *m)
 {
 	int *fds[] = { &m->counters, &m->hist, &m->services, &m->policy, &m->budget,
-		       &m->replicas };
+		       &m->replicas, &m->replica_stats };
 
 	for (unsigned int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -161,6 +161,8 @@ static int stats_maps_open(struct stats_maps *m, const struct hedger_state_file 
 	m->policy = st->map_policy ? bpf_map_get_fd_by_id(st->map_policy) : -1;
 	m->budget = st->map_budget ? bpf_map_get_fd_by_id(st->map_budget) : -1;
 	m->replicas = st->map_replicas ? bpf_map_get_fd_by_id(st->map_replicas) : -1;
+	m->replica_stats = st->map_replica_stats ?
+			   bpf_map_get_fd_by_id(st->map_replica_stats) : -1;
 	if (m->counters < 0 || m->hist < 0 || m->services < 0)
 		return -errno;
 	return 0;
@@ -197,7 +199,31 @@ struct svc_view {
 	struct lathist_svc pol;
 	struct budget bud;
 	struct hedger_replicas rep;
+	struct hedger_replica_stats rs;	/* summed over CPUs */
 };
+
+/* replica_stats_sum - the per-CPU replica counters of service @idx, summed. */
+static void replica_stats_sum(int fd, uint32_t idx, struct hedger_replica_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct hedger_replica_stats *per;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0 || ncpu <= 0)
+		return;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return;
+	if (!bpf_map_lookup_elem(fd, &idx, per)) {
+		for (int c = 0; c < ncpu; c++) {
+			for (int k = 0; k < HEDGER_MAX_REPLICAS; k++) {
+				out->replies[k] += per[c].replies[k];
+				out->hedges[k] += per[c].hedges[k];
+			}
+		}
+	}
+	free(per);
+}
 
 /* svc_next - the service after *@prev (the first when *@first), into @v. */
 static int svc_next(const struct stats_maps *m, const struct hedger_state_file *st,
@@ -229,6 +255,8 @@ static int svc_next(const struct stats_maps *m, const struct hedger_state_file *
 			!bpf_map_lookup_elem(m->budget, &v->index, &v->bud);
 	v->has_replicas = m->replicas >= 0 &&
 			  !bpf_map_lookup_elem(m->replicas, &v->index, &v->rep) && v->rep.n > 1;
+	if (v->has_replicas)
+		replica_stats_sum(m->replica_stats, v->index, &v->rs);
 	return 0;
 }
 
@@ -264,8 +292,8 @@ static void print_service_text(FILE *f, const struct stats_maps *m, const struct
 			ep_text(&v->rep.ep[i], name, sizeof(name));
 			fprintf(f, "  %-28s %-8s latency %8.3f ms  replies %-8llu hedges %llu\n", name,
 				i ? "" : "(VIP)", v->rep.lat_ewma_ns[i] / 1e6,
-				(unsigned long long)v->rep.replies[i],
-				(unsigned long long)v->rep.hedges[i]);
+				(unsigned long long)v->rs.replies[i],
+				(unsigned long long)v->rs.hedges[i]);
 		}
 	}
 }
@@ -388,14 +416,14 @@ static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_
 		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
 			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
 			fprintf(f, "hedger_replica_replies_total{service=\"%s\",replica=\"%s\"} %llu\n",
-				v[i].name, rep, (unsigned long long)v[i].rep.replies[r]);
+				v[i].name, rep, (unsigned long long)v[i].rs.replies[r]);
 		}
 	prom_family(f, "hedger_replica_hedges_total", "counter", "hedges sent to each replica");
 	for (int i = 0; i < n; i++)
 		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
 			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
 			fprintf(f, "hedger_replica_hedges_total{service=\"%s\",replica=\"%s\"} %llu\n",
-				v[i].name, rep, (unsigned long long)v[i].rep.hedges[r]);
+				v[i].name, rep, (unsigned long long)v[i].rs.hedges[r]);
 		}
 }
 
@@ -455,7 +483,7 @@ static void print_json_service(FILE *f, const struct stats_maps *m, const struct
 			json_str(f, rep);
 			fprintf(f, ",\"vip\":%s,\"latency_ewma_ns\":%llu,\"replies\":%llu,\"hedges\":%llu}",
 				r ? "false" : "true", (unsigned long long)v->rep.lat_ewma_ns[r],
-				(unsigned long long)v->rep.replies[r], (unsigned long long)v->rep.hedges[r]);
+				(unsigned long long)v->rs.replies[r], (unsigned long long)v->rs.hedges[r]);
 		}
 		fprintf(f, "]}");
 	}
@@ -560,7 +588,7 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct stats_maps m = { -1, -1, -1, -1, -1, -1 };
+	struct stats_maps m = { -1, -1, -1, -1, -1, -1, -1 };
 	const char *dev = NULL;
 	struct hedger_state_file st;
 	uint64_t watch_ns = 0, count = 0, done = 0;

@@ -120,6 +120,22 @@ int rf_add_replicas(struct tb *t, uint32_t svc, int family, const char *vip,
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.replicas), &svc, &r, BPF_ANY);
 }
 
+struct hedger_replica_stats rf_get_replica_stats(struct tb *t, uint32_t svc)
+{
+	struct hedger_replica_stats per[512], sum;
+
+	memset(&sum, 0, sizeof(sum));
+	if (t->ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.replica_stats), &svc, per))
+		return sum;
+	for (int c = 0; c < t->ncpu; c++) {
+		for (int k = 0; k < HEDGER_MAX_REPLICAS; k++) {
+			sum.replies[k] += per[c].replies[k];
+			sum.hedges[k] += per[c].hedges[k];
+		}
+	}
+	return sum;
+}
+
 struct hedger_replicas rf_get_replicas(struct tb *t, uint32_t svc)
 {
 	struct hedger_replicas r;

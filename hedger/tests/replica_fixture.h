@@ -24,6 +24,8 @@ bool rf_src_is(const struct tb_pkt *p, int family, const char *addr, uint16_t po
 int rf_add_replicas(struct tb *t, uint32_t svc, int family, const char *vip,
 		    const char **addrs, const uint16_t *ports, uint32_t n, uint32_t policy);
 struct hedger_replicas rf_get_replicas(struct tb *t, uint32_t svc);
+/* rf_get_replica_stats - service @svc's per-replica counters, summed over CPUs. */
+struct hedger_replica_stats rf_get_replica_stats(struct tb *t, uint32_t svc);
 /* rf_open - tb_open @cfg and add the replicas round-robin (checked as @what);
  * 0, or -1 (failure counted) when the programs could not be opened. */
 int rf_open(struct tb *t, const struct tb_cfg *cfg, uint32_t svc, int family, const char *vip,

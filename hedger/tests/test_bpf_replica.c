@@ -20,6 +20,7 @@ static void v4_case(void)
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .replicas = true, .classes = 64 };
 	const char *addrs[] = { R1_4, R2_4 };
 	const uint16_t ports[] = { 9999, 8888 };
+	struct hedger_replica_stats rs;
 	struct hedger_replicas r;
 	struct hedger_sb_slot v;
 	struct tb_pkt p, o;
@@ -77,11 +78,12 @@ static void v4_case(void)
 	CHECK(rf_src_is(&o, 4, R1_4, 9999), "unknown replica reply not rewritten");
 
 	r = rf_get_replicas(&t, 0);
-	CHECK_EQ(r.hedges[1], 2, "hedges to slot 1");
-	CHECK_EQ(r.hedges[2], 1, "hedges to slot 2");
-	CHECK_EQ(r.replies[0], 2, "replies from the VIP");
-	CHECK_EQ(r.replies[1], 1, "replies from slot 1 (the unknown one not counted)");
-	CHECK_EQ(r.replies[2], 1, "replies from slot 2");
+	rs = rf_get_replica_stats(&t, 0);
+	CHECK_EQ(rs.hedges[1], 2, "hedges to slot 1");
+	CHECK_EQ(rs.hedges[2], 1, "hedges to slot 2");
+	CHECK_EQ(rs.replies[0], 2, "replies from the VIP");
+	CHECK_EQ(rs.replies[1], 1, "replies from slot 1 (the unknown one not counted)");
+	CHECK_EQ(rs.replies[2], 1, "replies from slot 2");
 	CHECK(r.lat_ewma_ns[1] > 0 && r.lat_ewma_ns[2] > 0, "replica latencies measured");
 
 	/* fastest: slot 2 is the quicker one now -> chosen every time. */

@@ -21,6 +21,7 @@ static void tied_case(bool with_budget)
 			      .budget = with_budget, .classes = 64 };
 	const char *addrs[] = { R1_4, R2_4 };
 	const uint16_t ports[] = { 9999, 8888 };
+	struct hedger_replica_stats rs;
 	struct hedger_replicas r;
 	struct tb_pkt p, o, c;
 	struct tb t;
@@ -58,9 +59,9 @@ static void tied_case(bool with_budget)
 	CHECK(rf_csums_ok(&o, 4), "original's checksums valid after the round trip");
 	CHECK_EQ(tb_counter(&t, HC_TIED_COPIES), 2, "K-1 copies sent");
 	CHECK_EQ(tb_counter(&t, HC_CLONES), 0, "no delay-line clone in tied mode");
-	r = rf_get_replicas(&t, 0);
-	CHECK_EQ(r.hedges[1], 1, "one copy to slot 1");
-	CHECK_EQ(r.hedges[2], 1, "one copy to slot 2");
+	rs = rf_get_replica_stats(&t, 0);
+	CHECK_EQ(rs.hedges[1], 1, "one copy to slot 1");
+	CHECK_EQ(rs.hedges[2], 1, "one copy to slot 2");
 
 	/* A copy as it reaches the rescuer (addressed to replica 2, TIED). */
 	rf_build(&c, 4, 1, NULL, 0);
