@@ -254,7 +254,13 @@ char *format_endpoint(const struct sockaddr *sa, char *buf, unsigned long len)
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
-		snprintf(buf, len, "[%s]:%u", addr, ntohs(in6->sin6_port));
+		/* A scoped (link-local) address keeps its interface, by index,
+		 * so that the text parses back to the same address. */
+		if (in6->sin6_scope_id)
+			snprintf(buf, len, "[%s%%%u]:%u", addr, in6->sin6_scope_id,
+				 ntohs(in6->sin6_port));
+		else
+			snprintf(buf, len, "[%s]:%u", addr, ntohs(in6->sin6_port));
 	} else {
 		snprintf(buf, len, "<family %d>", sa->sa_family);
 	}

@@ -23,7 +23,8 @@ int parse_rate_hz(const char *what, const char *text, double *out_hz);
  * Writes the address into @out and its length into @out_len. */
 int parse_endpoint(const char *what, const char *text,
 		   struct sockaddr_storage *out, socklen_t *out_len);
-/* format_endpoint - inverse of parse_endpoint, into @buf ("[v6]:port" for IPv6). */
+/* format_endpoint - inverse of parse_endpoint, into @buf ("[v6]:port" for IPv6,
+ * "[v6%IFINDEX]:port" for a scoped one). */
 char *format_endpoint(const struct sockaddr *sa, char *buf, unsigned long len);
 /* format_endpoint_raw - format_endpoint of a bare address: @af (AF_INET or
  * AF_INET6), @addr (4 or 16 bytes), @port_be (network byte order). */

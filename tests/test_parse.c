@@ -192,6 +192,22 @@ static void test_endpoints(void)
 	} else {
 		CHECK(0, "v6 endpoint family %d", ss.ss_family);
 	}
+	/* A scoped address (interface 1, lo, exists everywhere) keeps its
+	 * scope when formatted, so the text parses back to the same address. */
+	CHECK(parse_endpoint("--server", "[fe80::1%1]:53", &ss, &len) == 0, "scoped v6 endpoint");
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_storage back;
+		socklen_t back_len;
+
+		CHECK(((struct sockaddr_in6 *)&ss)->sin6_scope_id == 1, "scope id %u",
+		      ((struct sockaddr_in6 *)&ss)->sin6_scope_id);
+		CHECK(!strcmp(format_endpoint((struct sockaddr *)&ss, buf, sizeof(buf)),
+			      "[fe80::1%1]:53"), "format scoped v6: %s", buf);
+		CHECK(parse_endpoint("--server", buf, &back, &back_len) == 0 && back_len == len &&
+		      !memcmp(&back, &ss, len), "scoped v6 round trip: %s", buf);
+	} else {
+		CHECK(0, "scoped v6 endpoint family %d", ss.ss_family);
+	}
 	expect_silent("endpoint", "good values");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_error("endpoint", bad[i], parse_endpoint("--server", bad[i], &ss, &len));

@@ -6,7 +6,8 @@
 # client timeout TIMEOUT, open loop at E8_RATE. Arms per configuration:
 # baseline (a lost request or reply costs the timeout), app-hedged,
 # kernel-hedged (the hedger on the client's veth, above the emulator: the
-# hedge can be lost too). Trials run through trial.sh, so E8 rows are in
+# hedge can be lost too), and kernel-hedged to another replica (a replicas
+# lab, e8_replica_arm). Trials run through trial.sh, so E8 rows are in
 # the manifest and summarized like E1-E5; the lab's emulator and counters
 # go to E8/<config>/.
 #
@@ -14,6 +15,7 @@
 # BACKEND TIMEOUT KEEP_AWAKE PROFILE EXPERIMENTS and its failures array.
 
 E8_RATE=500/s
+HEDGE_REPLICA=""   # trial.sh: where the kernel arm's hedges go (the replica arm)
 # name|lab.sh options. Bursty = Gilbert (1-h = 100%, 1-k = 0) with mean burst
 # 1/r = 3.3 packets and the same mean loss: p = r L / (1 - L).
 E8_CONFIGS=(
@@ -78,6 +80,11 @@ e8_run_experiments() {
     e8_emu_stats "$dir"
     "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || ra_log "warning: lab.sh down failed"
     LAB_PREFIX=""
+    # Kernel-hedged to another replica: quick runs it for the first
+    # configuration only (time), full for all.
+    if [ "$PROFILE" = full ] || [ "$cfg" = "${configs[0]}" ]; then
+      e8_replica_arm "$name" "$opts" "$seed" "$ntr"
+    fi
   done
   REQUESTS=$saved_req WARMUP=$saved_warm
   e8_table || ra_log "warning: the E8 table failed"
@@ -113,10 +120,52 @@ e8_table() {
       $col("outcome") != "unsent" { printf "%.6f\n", ($col("reply_ns") - $col("intended_send_ns")) / 1e6 }' $files | sort -n | awk -v arm="$arm" -v bar="$bar" '
       { v[NR] = $1; if ($2 == "T") t++ }
       function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; return v[i] }
-      END { l = arm; sub(/^[a-z]+-[a-z]+/, "", l)
+      END { l = ""; if (match(arm, /[0-9]+$/)) l = substr(arm, RSTART)
         printf "%s,%s,%d,%d,%.3f,%.3f,%.3f,%.3f,%s\n", arm, l, NR, t + 0, q(0.5), q(0.99), q(0.999), v[NR], bar }' >> "$out"
   done
   echo
   echo "## E8 loss: latency with timeouts counted at $TIMEOUT (E8/table.csv)"
   column -s, -t "$out" 2>/dev/null || cat "$out"
+}
+
+# e8_replica_arm CONFIG OPTS SEED TRIALS - the kernel-hedged arm whose hedge
+# goes to another replica: a `replicas 2` lab with the same loss on every
+# replica link (router -> replica: requests; replica -> router: replies),
+# chaos-server on both, the hedger with --service R1=R2 (reverse NAT).
+e8_replica_arm() {
+  local name=$1 opts=$2 seed=$3 ntr=$4 dir=$RUN/E8/$1-replicas env t spid2 rc
+  local args=(up replicas 2 -q --owner-pid $$ --emu-seed "$seed")
+  [ "$KEEP_AWAKE" = 0 ] || args+=(--keep-awake)
+  # shellcheck disable=SC2206
+  args+=($opts)
+  mkdir -p "$dir"
+  if ! env=$("$ROOT/netns-lab/lab.sh" "${args[@]}" 2>"$dir/lab.err"); then
+    failures+=("E8/kernel-replica-$name: lab.sh up replicas 2 failed: $(tail -n1 "$dir/lab.err")")
+    return 0
+  fi
+  printf '%s\n' "$env" > "$dir/lab.env"
+  eval "$env"
+  SERVER_NS=$REPLICA_NS_1 SERVER_ADDR=$REPLICA1_ADDR
+  # shellcheck disable=SC2046
+  ip netns exec "$REPLICA_NS_2" "$SERVER_BIN" -b "$REPLICA2_ADDR" -p "$PORT" $(ra_server_opts nofaults) \
+    > "$dir/server2.log" 2>&1 &
+  spid2=$!
+  if ra_wait_line "$dir/server2.log" 'listening on' "$spid2" 10; then
+    HEDGE_REPLICA=$REPLICA2_ADDR
+    for ((t = 1; t <= ntr; t++)); do
+      ra_run_trial E8 "kernel-replica-$name|baseline|1|$DELAY|$BACKEND|nofaults|--rate $E8_RATE|${name//[!0-9]/}" "$t" || {
+        ra_log "FAILED: E8/kernel-replica-$name trial $t: $RA_FAIL_REASON"
+        failures+=("E8/kernel-replica-$name trial $t: $RA_FAIL_REASON")
+      }
+    done
+    HEDGE_REPLICA=""
+  else
+    failures+=("E8/kernel-replica-$name: chaos-server on replica 2 did not start")
+  fi
+  kill -TERM "$spid2" 2>/dev/null || true
+  ra_wait_pid "$spid2" 10 || kill -KILL "$spid2" 2>/dev/null || true
+  rc=0
+  "$ROOT/netns-lab/lab.sh" down --prefix "$LAB_PREFIX" -q >/dev/null 2>&1 || rc=1
+  [ "$rc" = 0 ] || ra_log "warning: lab.sh down failed"
+  LAB_PREFIX=""
 }

@@ -4,7 +4,8 @@
 # hedge-client; collect their outputs and append one manifest row.
 #
 # Needs: CLIENT_NS SERVER_NS CLIENT_IF SERVER_ADDR PORT, the *_BIN paths, the
-# profile variables (matrix.sh), RUN (results dir) and MANIFEST.
+# profile variables (matrix.sh), RUN (results dir) and MANIFEST. Optional:
+# HEDGE_REPLICA, an address whose server takes the kernel arm's hedges (E8).
 
 RA_PIDS=()        # background processes of the current trial, for the trap
 RA_HEDGER_PID=""  # the trial's hedger, while it runs
@@ -161,7 +162,7 @@ ra_trial_body() {
 
   if [ "$hedged" = 1 ]; then
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" attach --dev "$CLIENT_IF" \
-      --service "$SERVER_ADDR:$PORT" --delay "$delay" --backend "$backend" > "$tdir/hedger.log" 2>&1 &
+      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" > "$tdir/hedger.log" 2>&1 &
     hpid=$!
     RA_PIDS+=("$hpid")
     RA_HEDGER_PID=$hpid

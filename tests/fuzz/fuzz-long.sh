@@ -53,7 +53,7 @@ out=$root/results/bench/fuzz-$stamp.txt
 	echo "# machine: $(uname -srm), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
 	echo "# $(clang --version | head -1); tree $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') + working changes"
 	echo "# coverage: edges reached / edges instrumented (libFuzzer's cov and inline 8-bit counters)"
-	printf '%-12s %12s %8s %10s %8s %8s %7s %s\n' target executions seconds exec/s coverage corpus crashes verdict
+	printf '%-12s %12s %8s %10s %9s %8s %7s %s\n' target executions seconds exec/s coverage corpus crashes verdict
 } >"$out"
 
 fail=0
@@ -79,8 +79,12 @@ for t in "${targets[@]}"; do
 	edges=$(grep -o 'Loaded 1 modules *([0-9]* inline' "$work/$name/log" | grep -o '[0-9]*' | tail -1)
 	cov=$(grep -Eo '(DONE|pulse|NEW|REDUCE) +cov: [0-9]+' "$work/$name/log" | awk '{print $3}' | sort -n | tail -1)
 	corpus=$(find "$work/$name/corpus" -type f | wc -l)
-	crashes=$(find "$work/$name/crash" -type f | wc -l)
+	# crash-, leak-, oom-, timeout- files are failures; slow-unit- files are
+	# inputs slower than 10 s (reported, not failures)
+	crashes=$(find "$work/$name/crash" -type f ! -name 'slow-unit-*' | wc -l)
+	slow=$(find "$work/$name/crash" -type f -name 'slow-unit-*' | wc -l)
 	verdict=ok
+	[ "$slow" = 0 ] || verdict="ok ($slow slow inputs > 10 s)"
 	if [ "$rc" != 0 ] || [ "$crashes" != 0 ]; then
 		verdict="FAILED (exit $rc)"
 		fail=1
@@ -88,7 +92,7 @@ for t in "${targets[@]}"; do
 		cp "$work/$name/crash/"* "$root/results/bench/fuzz-$stamp-crashes/" 2>/dev/null || true
 		grep -m3 -E 'ERROR|runtime error|SUMMARY' "$work/$name/log" | sed "s/^/# $name: /" >>"$out.notes" || true
 	fi
-	printf '%-12s %12s %8s %10s %8s %8s %7s %s\n' "$name" "${execs:-?}" "$secs" \
+	printf '%-12s %12s %8s %10s %9s %8s %7s %s\n' "$name" "${execs:-?}" "$secs" \
 		"$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "${cov:-?}/${edges:-?}" "$corpus" "$crashes" \
 		"$verdict" >>"$out"
 done
