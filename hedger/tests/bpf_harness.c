@@ -230,17 +230,24 @@ void tb_build(struct tb_pkt *p, const struct tb_spec *s)
 		p->len = s->truncate;
 }
 
-void tb_build_id(struct tb_pkt *p, uint64_t id, bool reply)
+void tb_build_msg(struct tb_pkt *p, int family, uint64_t id, bool reply, uint8_t fill, int csum)
 {
 	static uint8_t pl[64];
 	struct tb_spec s;
 
 	memset(&s, 0, sizeof(s));
-	s.family = 4;
+	s.family = family;
 	s.reply = reply;
 	s.payload = pl;
 	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
+	pl[20] = fill;
+	s.csum = csum;
 	tb_build(p, &s);
+}
+
+void tb_build_id(struct tb_pkt *p, uint64_t id, bool reply)
+{
+	tb_build_msg(p, 4, id, reply, 0x5a, TB_CSUM_GOOD);
 }
 
 int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint32_t mark,

@@ -83,6 +83,9 @@ void tb_build(struct tb_pkt *p, const struct tb_spec *s);
 /* tb_build_id - IPv4 request (or reply, @reply) with a 24-byte payload whose
  * first 4 bytes hold @id little endian (the default id window). */
 void tb_build_id(struct tb_pkt *p, uint64_t id, bool reply);
+/* tb_build_msg - as tb_build_id, for @family, with payload byte 20 = @fill
+ * (what tells two messages with one id apart) and the UDP checksum @csum. */
+void tb_build_msg(struct tb_pkt *p, int family, uint64_t id, bool reply, uint8_t fill, int csum);
 /* tb_payload_id - a payload whose id window at @off holds @id (@width, @be). */
 uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width, bool be,
 		       uint64_t id);

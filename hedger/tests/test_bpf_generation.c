@@ -16,20 +16,6 @@
 
 #include "bpf_harness.h"
 
-static void build(struct tb_pkt *p, uint64_t id, bool reply, uint8_t fill)
-{
-	static uint8_t pl[64];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
-	pl[20] = fill;
-	tb_build(p, &s);
-}
-
 static void id_reuse(void)
 {
 	/* T = 100 us: an answered request's slot is free again 5.2 ms later. */
@@ -45,17 +31,17 @@ static void id_reuse(void)
 		return;
 	}
 	/* Request A, answered at once; its clone is still in the line. */
-	build(&a, 1, false, 0xaa);
+	tb_build_msg(&a, 4, 1, false, 0xaa, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	CHECK_EQ(tb_sb_lookup(&t, 4, 1, &v), 0, "A on the scoreboard");
 	mark_a = tb_clone_mark(&t, &a);
 	a_clone = a;
-	build(&rep_a, 1, true, 0xaa);
+	tb_build_msg(&rep_a, 4, 1, true, 0xaa, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
 	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_COMPLETED, "A completed");
 	/* Request B with the same key, other bytes, once A's slot is free. */
 	usleep(20000);
-	build(&b, 1, false, 0xbb);
+	tb_build_msg(&b, 4, 1, false, 0xbb, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &b, 0, &ret, NULL);
 	CHECK_EQ(tb_state(&t, 4, 1), HEDGER_ST_PENDING, "B pending");
 	/* A's clone comes out of the line: it must not be B's hedge. */
@@ -74,21 +60,21 @@ static void id_reuse(void)
 		CHECK(0, "tb_open");
 		return;
 	}
-	build(&a, 2, false, 0xaa);
+	tb_build_msg(&a, 4, 2, false, 0xaa, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_rescuer, &a, TB_MARK_CLONE, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_REDIRECT, "A hedged");
-	build(&rep_a, 2, true, 0xaa);
+	tb_build_msg(&rep_a, 4, 2, true, 0xaa, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "A's first reply passed");
-	build(&b, 2, false, 0xbb);
+	tb_build_msg(&b, 4, 2, false, 0xbb, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &b, 0, &ret, NULL);
 	CHECK_EQ(tb_counter(&t, HC_CLONES), 2, "B cloned (another slot)");
 	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "B pending");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_a, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_SHOT, "A's late second reply dropped");
 	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_PENDING, "and it did not complete B");
-	build(&rep_b, 2, true, 0xbb);
+	tb_build_msg(&rep_b, 4, 2, true, 0xbb, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep_b, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "B's reply passed");
 	CHECK_EQ(tb_state(&t, 4, 2), HEDGER_ST_COMPLETED, "B's reply completes B");
@@ -107,12 +93,12 @@ static void same_key_in_flight(void)
 		CHECK(0, "tb_open");
 		return;
 	}
-	build(&a, 5, false, 1);
+	tb_build_msg(&a, 4, 5, false, 1, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	tb_run(&t, t.skel->progs.hedger_splitter, &a, 0, &ret, NULL);
 	CHECK_EQ(tb_counter(&t, HC_RETRANSMITS), 1, "same bytes again: a retransmit");
 	CHECK_EQ(tb_counter(&t, HC_CLONES), 1, "retransmit not cloned");
-	build(&aaaa, 5, false, 28);
+	tb_build_msg(&aaaa, 4, 5, false, 28, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &aaaa, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "second request passed");
 	CHECK_EQ(tb_counter(&t, HC_KEY_AMBIGUOUS), 1, "two requests with one key counted");
@@ -120,10 +106,10 @@ static void same_key_in_flight(void)
 	tb_run(&t, t.skel->progs.hedger_rescuer, &a, TB_MARK_CLONE, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_SHOT, "the first request's clone is not sent");
 	CHECK_EQ(tb_counter(&t, HC_CLONE_DROPPED_AMBIGUOUS), 1, "counted");
-	build(&rep, 5, true, 1);
+	tb_build_msg(&rep, 4, 5, true, 1, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "A's answer passed");
-	build(&rep, 5, true, 28);
+	tb_build_msg(&rep, 4, 5, true, 28, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "AAAA's answer passed");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);

@@ -44,19 +44,6 @@ static void *rescuer_thread(void *arg)
 	return arg;
 }
 
-static void build(struct tb_pkt *p, uint64_t id, bool reply)
-{
-	static uint8_t pl[32];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 16, 0, 4, false, id);
-	tb_build(p, &s);
-}
-
 int main(void)
 {
 	/* A large board: hedged slots wait for their second reply (never sent
@@ -79,8 +66,8 @@ int main(void)
 	pin(0);
 	pthread_create(&th, NULL, rescuer_thread, NULL);
 	for (int r = 1; r <= ROUNDS; r++) {
-		build(&clone_pkt[r & 1], (uint64_t)r, false);
-		build(&reply_pkt[r & 1], (uint64_t)r, true);
+		tb_build_id(&clone_pkt[r & 1], (uint64_t)r, false);
+		tb_build_id(&reply_pkt[r & 1], (uint64_t)r, true);
 		tb_run(&t, t.skel->progs.hedger_splitter, &clone_pkt[r & 1], 0, &ret, NULL);
 		clone_mark = tb_clone_mark(&t, &clone_pkt[r & 1]);
 		atomic_store(&round_go, r);

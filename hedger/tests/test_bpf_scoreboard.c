@@ -15,19 +15,6 @@
 
 #define SLOTS 64
 
-static void build(struct tb_pkt *p, uint64_t id, bool reply)
-{
-	static uint8_t pl[32];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = 4;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 8, 0, 4, false, id);
-	tb_build(p, &s);
-}
-
 int main(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .sb_size = SLOTS,
@@ -43,9 +30,9 @@ int main(void)
 		return check_done("test_bpf_scoreboard");
 	}
 	for (int id = 1; id <= n; id++) {
-		build(&p, (uint64_t)id, false);
+		tb_build_id(&p, (uint64_t)id, false);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
-		build(&p, (uint64_t)id, true);
+		tb_build_id(&p, (uint64_t)id, true);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
 		if (id % HEDGER_SB_WAYS == 0)
 			usleep(6000);	/* at most 4 in flight: no bucket can fill */
@@ -56,7 +43,7 @@ int main(void)
 
 	/* Many requests in flight at once. */
 	for (int id = n + 1; id <= n + live; id++) {
-		build(&p, (uint64_t)id, false);
+		tb_build_id(&p, (uint64_t)id, false);
 		tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
 		if (tb_state(&t, 4, (uint64_t)id) == HEDGER_ST_PENDING)
 			got_slot++;
@@ -69,7 +56,7 @@ int main(void)
 	/* Every request that got a slot still has it, and its reply completes it;
 	 * the others' replies pass as unknown. */
 	for (int id = n + 1; id <= n + live; id++) {
-		build(&p, (uint64_t)id, true);
+		tb_build_id(&p, (uint64_t)id, true);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &p, 0, &ret, NULL);
 		CHECK_EQ(ret, TB_ACT_UNSPEC, "reply passed");
 	}

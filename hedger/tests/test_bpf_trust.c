@@ -16,21 +16,6 @@
 
 #include "replica_fixture.h"
 
-static void build(struct tb_pkt *p, int family, uint64_t id, bool reply, uint8_t fill, int csum)
-{
-	static uint8_t pl[64];
-	struct tb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = family;
-	s.reply = reply;
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, 24, 0, 4, false, id);
-	pl[20] = fill;	/* bytes that differ between a forged and a real reply */
-	s.csum = csum;
-	tb_build(p, &s);
-}
-
 static void checksums(int family)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB };
@@ -42,15 +27,15 @@ static void checksums(int family)
 		CHECK(0, "tb_open");
 		return;
 	}
-	build(&req, family, 1, false, 0, TB_CSUM_GOOD);
+	tb_build_msg(&req, family, 1, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
-	build(&rep, family, 1, true, 0xee, TB_CSUM_BAD);
+	tb_build_msg(&rep, family, 1, true, 0xee, TB_CSUM_BAD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "bad checksum: passed");
 	CHECK_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 1, "bad checksum: counted");
 	CHECK_EQ(tb_state(&t, family, 1), HEDGER_ST_PENDING, "bad checksum: request still pending");
 	if (family == 4) {
-		build(&rep, family, 1, true, 0xee, TB_CSUM_NONE);
+		tb_build_msg(&rep, family, 1, true, 0xee, TB_CSUM_NONE);
 		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 		CHECK_EQ(ret, TB_ACT_UNSPEC, "no checksum: passed");
 		CHECK_EQ(tb_counter(&t, HC_REPLY_UNTRUSTED), 2, "no checksum: counted");
@@ -60,22 +45,22 @@ static void checksums(int family)
 	CHECK_EQ(ret, TB_ACT_REDIRECT, "the clone still leaves as the hedge");
 
 	/* Checksum offload's partial sum (a sender on this host): trusted. */
-	build(&req, family, 2, false, 0, TB_CSUM_GOOD);
+	tb_build_msg(&req, family, 2, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
-	build(&rep, family, 2, true, 0, TB_CSUM_PARTIAL);
+	tb_build_msg(&rep, family, 2, true, 0, TB_CSUM_PARTIAL);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "partial checksum: passed");
 	CHECK_EQ(tb_state(&t, family, 2), HEDGER_ST_COMPLETED, "partial checksum: completes");
 
 	/* A valid forged reply wins, but never costs the real one. */
-	build(&req, family, 3, false, 0, TB_CSUM_GOOD);
+	tb_build_msg(&req, family, 3, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
-	build(&rep, family, 3, true, 0xee, TB_CSUM_GOOD);
+	tb_build_msg(&rep, family, 3, true, 0xee, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(tb_state(&t, family, 3), HEDGER_ST_COMPLETED, "valid forgery completes");
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_SHOT, "a byte-identical copy of it is the duplicate");
-	build(&rep, family, 3, true, 0x11, TB_CSUM_GOOD);
+	tb_build_msg(&rep, family, 3, true, 0x11, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
 	CHECK_EQ(ret, TB_ACT_UNSPEC, "the real reply (other bytes) passes");
 	CHECK_EQ(tb_counter(&t, HC_REPLY_DIFFERENT), 1, "counted as different");
@@ -96,7 +81,7 @@ static void fragments(void)
 		CHECK(0, "tb_open");
 		return;
 	}
-	build(&req, 4, 7, false, 0, TB_CSUM_GOOD);
+	tb_build_msg(&req, 4, 7, false, 0, TB_CSUM_GOOD);
 	tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
 	memset(&s, 0, sizeof(s));
 	s.family = 4;
