@@ -178,7 +178,7 @@ inside() {
 	# Not bpf_splitter: its htb pool-exhaustion check assumes the class is
 	# still in debt at the next test run, which TCG's slow runs break.
 	local bad=""
-	for t in parse reply rescuer lru edt_tstamp; do
+	for t in parse reply rescuer scoreboard trust generation proto edt_tstamp; do
 		"$BUILD/tests/test_bpf_$t" >"/tmp/bpf_$t.out" 2>&1 || bad="$bad $t: $(tail -n 3 "/tmp/bpf_$t.out")"
 	done
 	[ -z "$bad" ] && echo "VM_OK bpf unit tests" || { echo "VM_FAIL bpf unit tests:$bad"; failed=1; }
