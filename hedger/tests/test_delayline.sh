@@ -11,8 +11,11 @@
 #   (cpu-keepawake) when available. Asserted: p50 <= T + 1 ms and p90 <= T +
 #   3 ms (the mechanism), max <= T + 30 ms (one outlier of +17.7 ms was seen
 #   while another job created 4096 HTB classes: the environment, not the
-#   line); never earlier than T - 100 us (the original's own path from the
-#   splitter to the server is a few us).
+#   line); never earlier than T - 1 ms: the gap is measured from the
+#   original's arrival, and the original's own path, a few us when quiet,
+#   can wait in the same per-CPU backlog that recirc's spinning clones fill
+#   (seen: a gap of T - 145 us under load); a line that does not hold at all
+#   gives gaps near 0.
 #   recirc is held by a loop, not a timer: once a clone has gone round for
 #   ~2 ms of softirq time, the kernel hands NET_RX to ksoftirqd (traced: 85 %
 #   of NET_RX runs in ksoftirqd during this test), and the clone leaves when
@@ -75,7 +78,7 @@ read -r p50 p90 max min < <(awk '/copies 2/ { print $6 }' "$sink" | sort -n |
 	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[int(NR * 0.9)], a[NR], a[1] }')
 echo "backend $BACKEND IPv$FAMILY T ${T_MS}ms: hold gap min $((min - T_NS)) ns p50 $((p50 - T_NS)) ns" \
      "p90 $((p90 - T_NS)) ns max $((max - T_NS)) ns (relative to T; cpus kept awake: $KEPT_AWAKE)"
-[ "$min" -ge $((T_NS - 100000)) ] || fail "a hedge left early: gap $min ns"
+[ "$min" -ge $((T_NS - 1000000)) ] || fail "a hedge left early: gap $min ns"
 if [ "$BACKEND" = recirc ]; then
 	# recirc has no timer: the clone goes round until its deadline, and past
 	# the first ~2 ms of softirq time the loop runs in ksoftirqd, a normal
