@@ -127,13 +127,27 @@ static void send_reply(struct worker_state *s, uint16_t bid)
 	io_uring_sqe_set_data64(sqe, UD(EV_SEND, sl->sock, bid));
 }
 
+/* set_reply_cmsg - the reply's one control message: @len bytes of @data
+ * as @level/@type. */
+static void set_reply_cmsg(struct slot *sl, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *out = &sl->ctl.align;
+
+	out->cmsg_level = level;
+	out->cmsg_type = type;
+	out->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(out), data, len);
+	sl->msg.msg_control = sl->ctl.buf;
+	sl->msg.msg_controllen = CMSG_SPACE(len);
+}
+
 /* reply_source - on a wildcard socket, answer from the address the request
  * was sent to (the kernel would pick by route, and a client that connect()ed
  * to another local address would drop the reply): copy the destination from
  * the received PKTINFO into the reply's control message. */
 static void reply_source(struct slot *sl, struct io_uring_recvmsg_out *o, struct msghdr *tmpl)
 {
-	struct cmsghdr *c, *out = &sl->ctl.align;
+	struct cmsghdr *c;
 
 	for (c = io_uring_recvmsg_cmsg_firsthdr(o, tmpl); c; c = io_uring_recvmsg_cmsg_nexthdr(o, tmpl, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -141,12 +155,7 @@ static void reply_source(struct slot *sl, struct io_uring_recvmsg_out *o, struct
 
 			memcpy(&in, CMSG_DATA(c), sizeof(in));
 			reply.ipi_spec_dst = in.ipi_addr;
-			out->cmsg_level = IPPROTO_IP;
-			out->cmsg_type = IP_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(reply));
-			memcpy(CMSG_DATA(out), &reply, sizeof(reply));
-			sl->msg.msg_control = sl->ctl.buf;
-			sl->msg.msg_controllen = CMSG_SPACE(sizeof(reply));
+			set_reply_cmsg(sl, IPPROTO_IP, IP_PKTINFO, &reply, sizeof(reply));
 			return;
 		}
 		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
@@ -154,12 +163,7 @@ static void reply_source(struct slot *sl, struct io_uring_recvmsg_out *o, struct
 
 			memcpy(&in6, CMSG_DATA(c), sizeof(in6));
 			/* keep the interface: link-local sources need it */
-			out->cmsg_level = IPPROTO_IPV6;
-			out->cmsg_type = IPV6_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(in6));
-			memcpy(CMSG_DATA(out), &in6, sizeof(in6));
-			sl->msg.msg_control = sl->ctl.buf;
-			sl->msg.msg_controllen = CMSG_SPACE(sizeof(in6));
+			set_reply_cmsg(sl, IPPROTO_IPV6, IPV6_PKTINFO, &in6, sizeof(in6));
 			return;
 		}
 	}

@@ -7,9 +7,11 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "attach_config.h"
 #include "attach_instance.h"
 #include "attach_opts.h"
 #include "commands.h"
+#include "devkind.h"
 #include "hedger.skel.h"
 #include "log.h"
 #include "timeutil.h"
@@ -56,6 +58,10 @@ static void install_signals(void)
 static void print_banner(const struct instance *in, const struct attach_opts *o)
 {
 	printf("backend: %s\n", hedger_backend_name(in->backend));
+	if (in->backend == HEDGER_BACKEND_HTB)
+		printf("htb hold: %s\n", config_htb_charge(o) ?
+		       "size table (one clone, two passes through its class)" :
+		       "a grown dummy per request");
 	printf("hook: %s, delay line %s/%s, delay %lluus, pid %d\n",
 	       in->hook == HOOK_TCX ? "tcx" : "tc", in->line.a, in->line.b,
 	       (unsigned long long)o->delay_ns / 1000, (int)getpid());
@@ -110,7 +116,7 @@ int cmd_attach(int argc, char **argv)
 		return 1;
 	}
 	in.ifindex = resolve_dev(o.dev);
-	if (in.ifindex < 0)
+	if (in.ifindex < 0 || devkind_check(o.dev, in.ifindex))
 		return 1;
 
 	install_signals();

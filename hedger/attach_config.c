@@ -28,6 +28,18 @@ uint64_t config_htb_rate(const struct attach_opts *o)
 		line_htb_rate(o->delay_ns, AOPTS_HTB_DUMMY_TARGET);
 }
 
+uint32_t config_htb_charge(const struct attach_opts *o)
+{
+	uint64_t rate = config_htb_rate(o), s, calib;
+
+	if (o->adaptive_permille || o->htb_dummies)
+		return 0;
+	s = o->delay_ns * rate / NSEC_PER_SEC + 1;
+	calib = o->htb_calib_ns * rate / NSEC_PER_SEC;
+	s = s > calib ? s - calib : 1;
+	return (uint32_t)(s > UINT16_MAX ? UINT16_MAX : s);
+}
+
 /* sb_seed - a fresh scoreboard hash seed per load, so no outsider can aim
  * many keys at one bucket. */
 static uint64_t sb_seed(void)
@@ -63,6 +75,9 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_htb_calib_bytes = o->htb_calib_ns * env->htb_rate_Bps / NSEC_PER_SEC;
 	r->cfg_htb_max_dummy = 16000;
 	r->cfg_htb_guard_ns = NSEC_PER_MSEC;
+	if (env->backend == HEDGER_BACKEND_HTB && env->htb_charge_bytes)
+		r->cfg_htb_stab_hold_ns = (uint64_t)env->htb_charge_bytes * NSEC_PER_SEC /
+					  env->htb_rate_Bps;
 	r->cfg_adaptive = o->adaptive_permille != 0;
 	r->cfg_budget = (uint32_t)o->budget_on;
 	r->cfg_replicas = (uint32_t)o->any_replicas;
@@ -72,6 +87,8 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_line_ifindex = (uint32_t)(env->backend == HEDGER_BACKEND_RECIRC ?
 					 env->line_b_ifindex : env->line_a_ifindex);
 	r->cfg_tied_ifindex = (uint32_t)env->line_b_ifindex;
+	/* --line-cpu: clones enter at b's receive queue, which RPS steers. */
+	r->cfg_line_park_ifindex = o->line_cpu_on ? (uint32_t)env->line_b_ifindex : 0;
 }
 
 static void key_from_ep(struct hedger_service_key *k, const struct aopts_endpoint *ep)

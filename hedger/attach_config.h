@@ -15,11 +15,16 @@ struct config_env {
 	int l2_len;		/* bytes before the IP header on it */
 	int line_a_ifindex, line_b_ifindex;
 	uint64_t htb_rate_Bps;	/* the line's R (htb) */
+	uint32_t htb_charge_bytes;	/* its size table's charge, 0: none (htb) */
 };
 
 /* config_htb_rate - R (bytes/s) for the htb line: a dummy of at most
  * AOPTS_HTB_*_DUMMY bytes holds a clone for the longest T. */
 uint64_t config_htb_rate(const struct attach_opts *o);
+/* config_htb_charge - what the htb line's size table charges every packet
+ * (S = T x R + 1 minus the calibration), or 0 when it has none: with an
+ * adaptive delay T varies per request, so dummies of T x R bytes make it. */
+uint32_t config_htb_charge(const struct attach_opts *o);
 /* config_load - open, set knobs, load and fill maps; *@skel is set even on
  * error (destroy it). 0 or -errno after one error line. */
 int config_load(struct hedger_bpf **skel, const struct attach_opts *o, const struct config_env *env);

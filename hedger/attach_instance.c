@@ -14,6 +14,7 @@
 #include "attach_instance.h"
 #include "commands.h"
 #include "hedger.skel.h"
+#include "lathist_print.h"
 #include "log.h"
 #include "probe.h"
 #include "state.h"
@@ -66,6 +67,7 @@ static int line_for(struct instance *in, const struct attach_opts *o, int backen
 		.delay_ns = o->delay_ns,
 		.classes = (uint32_t)o->classes,
 		.htb_rate_Bps = config_htb_rate(o),
+		.htb_charge_bytes = config_htb_charge(o),
 	};
 
 	return line_create(&in->nl, in->ifindex, &lc, &in->line);
@@ -245,6 +247,11 @@ int instance_setup(struct instance *in, const struct attach_opts *o)
 	err = build_line(in, o, &pr);
 	if (err)
 		return err;
+	if (o->line_cpu_on) {
+		err = line_steer_rx(&in->line, (unsigned)o->line_cpu);
+		if (err)
+			return err;
+	}
 	if (in->hook == HOOK_TC) {
 		err = hook_tc_prepare(in->ifindex, &in->clsact_created);
 		if (err) {
@@ -263,6 +270,7 @@ int instance_setup(struct instance *in, const struct attach_opts *o)
 	env.line_a_ifindex = in->line.a_ifindex;
 	env.line_b_ifindex = in->line.b_ifindex;
 	env.htb_rate_Bps = config_htb_rate(o);
+	env.htb_charge_bytes = config_htb_charge(o);
 	err = config_load(&in->skel, o, &env);
 	if (!err)
 		err = attach_hooks(in, o);
@@ -278,27 +286,17 @@ uint64_t instance_drain_ns(uint64_t delay_ns, uint64_t rtt_ns)
 	return d > INSTANCE_DRAIN_MAX_NS ? INSTANCE_DRAIN_MAX_NS : d;
 }
 
-/* rtt_estimate_ns - the upper edge of the log2 bucket that holds the median
- * first-reply latency over every service; 0 without replies. */
+/* rtt_estimate_ns - the upper edge of the histogram bucket that holds the
+ * median first-reply latency over every service; 0 without replies. */
 static uint64_t rtt_estimate_ns(struct instance *in, const struct attach_opts *o)
 {
-	uint64_t sum[HEDGER_HIST_SLOTS], all[HEDGER_HIST_SLOTS] = { 0 }, total = 0, seen = 0;
+	struct lathist sum, all = { 0 };
 	int fd = bpf_map__fd(in->skel->maps.latency_hist);
 
-	for (uint32_t i = 0; i < (uint32_t)o->nservices; i++) {
-		if (stats_hist_sum(fd, i, sum))
-			continue;
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
-			all[s] += sum[s];
-			total += sum[s];
-		}
-	}
-	for (int s = 0; s < HEDGER_HIST_SLOTS && total; s++) {
-		seen += all[s];
-		if (seen * 2 >= total)
-			return (1ULL << (s + 1)) * NSEC_PER_USEC;
-	}
-	return 0;
+	for (uint32_t i = 0; i < (uint32_t)o->nservices; i++)
+		if (!stats_hist_sum(fd, i, &sum))
+			lathist_add(&all, &sum);
+	return lathist_quantile_upper_us(&all, 500) * NSEC_PER_USEC;
 }
 
 void instance_stop(struct instance *in, const struct attach_opts *o, volatile sig_atomic_t *hurry)

@@ -63,9 +63,16 @@ void aopts_usage(FILE *f)
 		"      --scoreboard-size N     requests tracked at once: slots, a power of two\n"
 		"                              (default 65536, 64 bytes each)\n"
 		"      --classes N             htb: class pool size (default 1024, max %d);\n"
-		"                              need >= request rate x (T + 1 ms)\n"
+		"                              need >= request rate x (2T + 1 ms)\n"
 		"      --htb-calib DURATION    htb: shorten the hold by this (watchdog lateness;\n"
 		"                              less than --delay, or --delay-min if adaptive)\n"
+		"      --htb-dummies           htb, fixed --delay: hold with a grown dummy per\n"
+		"                              request (as an adaptive delay must) instead of\n"
+		"                              the line's size table; for comparisons\n"
+		"      --line-cpu N            htb with the size table: do the delay line's\n"
+		"                              work (parking, releases) on CPU N, off the\n"
+		"                              CPUs that send: the clone goes to the line's\n"
+		"                              receive queue, steered by RPS (own device only)\n"
 		"      --hook auto|tcx|tc      attach with TCX links or clsact filters\n"
 		"      --no-redirect-neigh     send hedges with bpf_redirect (keep L2 header)\n"
 		"  -i, --interval DURATION     counter print interval (default 1s, 0: never)\n"
@@ -259,7 +266,8 @@ struct adaptive_given {
 static int parse_one(struct attach_opts *o, int opt, const char *arg, struct adaptive_given *ag);
 
 enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_HOOK, O_NONEIGH,
-       O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP };
+       O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP,
+       O_HTB_DUMMIES, O_LINE_CPU };
 
 static int check_rules(struct attach_opts *o, const struct adaptive_given *ag);
 
@@ -276,6 +284,8 @@ int aopts_parse(int argc, char **argv, struct attach_opts *o)
 		{ "scoreboard-size", required_argument, NULL, O_SB },
 		{ "classes", required_argument, NULL, O_CLASSES },
 		{ "htb-calib", required_argument, NULL, O_CALIB },
+		{ "htb-dummies", no_argument, NULL, O_HTB_DUMMIES },
+		{ "line-cpu", required_argument, NULL, O_LINE_CPU },
 		{ "hook", required_argument, NULL, O_HOOK },
 		{ "no-redirect-neigh", no_argument, NULL, O_NONEIGH },
 		{ "replica-policy", required_argument, NULL, O_RPOLICY },
@@ -441,6 +451,14 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 	case O_NONEIGH:
 		o->no_neigh = true;
 		return 0;
+	case O_HTB_DUMMIES:
+		o->htb_dummies = true;
+		return 0;
+	case O_LINE_CPU:
+		if (parse_u64("--line-cpu", arg, 0, AOPTS_MAX_CPU, &o->line_cpu))
+			return -EINVAL;
+		o->line_cpu_on = true;
+		return 0;
 	case 'i':
 		return parse_duration_ns("--interval", arg, &o->interval_ns);
 	default:
@@ -481,6 +499,11 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 	if (o->htb_calib_ns && !o->adaptive_permille && o->htb_calib_ns >= o->delay_ns) {
 		log_error("--htb-calib must be shorter than --delay (%lluus)",
 			  (unsigned long long)o->delay_ns / 1000);
+		return -EINVAL;
+	}
+	if (o->line_cpu_on && (o->backend != HEDGER_BACKEND_HTB || o->adaptive_permille ||
+			       o->htb_dummies)) {
+		log_error("--line-cpu needs --backend htb at a fixed --delay (the size-table hold)");
 		return -EINVAL;
 	}
 	/* Checked before probing, so it holds whatever this kernel has. */

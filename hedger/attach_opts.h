@@ -17,6 +17,7 @@
 #define AOPTS_HTB_DUMMY_TARGET 4000
 /* Adaptive delay: the dummy for --delay-max; under change_tail's limit. */
 #define AOPTS_HTB_ADAPTIVE_DUMMY_MAX 15000
+#define AOPTS_MAX_CPU 1023		/* --line-cpu: the largest CPU number taken */
 /* The id window must lie inside one UDP payload: 65535 - 8 (UDP) - 20 (IPv4). */
 #define AOPTS_MAX_UDP_PAYLOAD 65507
 
@@ -58,6 +59,9 @@ struct attach_opts {
 	uint64_t htb_calib_ns;
 	int hook;			/* enum hook_kind, -1: auto */
 	bool no_neigh;
+	bool htb_dummies;	/* htb at a fixed T: dummies instead of the size table */
+	bool line_cpu_on;	/* --line-cpu given: */
+	uint64_t line_cpu;	/* the CPU that runs the line's work (RPS on its b end) */
 	bool help;			/* --help was given and printed */
 };
 

@@ -35,6 +35,8 @@
 	  "clones whose request is no longer on the scoreboard (expired, or out of the line very late): dropped")	\
 	X(DUMMIES_DROPPED, "htb_dummies_dropped", "htb dummies dropped by the rescuer")	\
 	X(RECIRC_ROUNDS, "recirc_rounds", "recirc: passes through the rescuer while waiting") \
+	X(LINE_PASSES, "htb_first_passes",						\
+	  "htb with a size table: clones back from their first pass, sent into their class to wait") \
 	X(REPLIES, "replies", "first trusted replies (request completed)")		\
 	X(DUP_REPLIES_DROPPED, "duplicate_replies_dropped",				\
 	  "replies byte-identical to the one already passed: dropped")			\
@@ -68,7 +70,11 @@
 	  "replies from a hedge replica rewritten back to the service")			\
 	X(ADAPTIVE_ARM_FAILED, "adaptive_timer_failed",					\
 	  "the adaptive delay's bpf_timer could not be started")			\
-	X(TIED_COPIES, "tied_copies", "tied mode: copies sent to other replicas with the original")
+	X(TIED_COPIES, "tied_copies", "tied mode: copies sent to other replicas with the original") \
+	X(GSO_REQUEST, "requests_gso_not_hedged",					\
+	  "GSO sends (UDP_SEGMENT: several datagrams in one skb) to a service: passed untouched, never hedged") \
+	X(GRO_REPLY, "replies_merged_passed",						\
+	  "merged replies (UDP GRO or GSO: several datagrams in one skb): passed untouched, complete nothing")
 
 #define HEDGER_COUNTER_ENUM(e, name, help) HC_##e,
 enum hedger_counter {

@@ -6,6 +6,8 @@
  * The clone carries @clone_mark: HEDGER_MARK_HEDGE(way, gen) of its slot. */
 #pragma once
 
+#include <asm-generic/errno.h>
+
 #include "maps.bpf.h"
 #include "knobs.bpf.h"
 
@@ -89,6 +91,41 @@ restore:
 	return err;
 }
 
+/* htb with a size table (fixed T): the qdisc charges every packet the same
+ * S bytes whatever its length, and S/R = T. So no dummy and no grow/shrink:
+ * one clone passes its idle class at once (the class owes T), reaches the
+ * rescuer as HEDGER_MARK_LINE and is sent back into the same class, where it
+ * waits until the debt is repaid, about T after the send. The second pass
+ * owes T again: the class is busy for 2T. */
+static __always_inline int htb_stab_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
+					 __u32 clone_mark)
+{
+	__u32 orig_mark = skb->mark, orig_prio = skb->priority;
+	__u64 busy_until = v->send_ns + 2 * cfg_htb_stab_hold_ns + cfg_htb_guard_ns;
+	__u32 cls;
+	int err;
+
+	cls = htb_claim_class(v->send_ns, busy_until);
+	if (!cls) {
+		count(HC_NO_CLASS);
+		return -EBUSY;
+	}
+	v->htb_class = cls;
+	skb->priority = (HEDGER_HTB_MAJOR << 16) | cls;
+	if (cfg_line_park_ifindex) {
+		/* Only an enqueue to the line's receive queue here: RPS takes
+		 * it to the line's CPU, which makes both passes. */
+		skb->mark = HEDGER_MARK_AS_KIND(clone_mark, HEDGER_MARK_PARK_KIND);
+		err = bpf_clone_redirect(skb, cfg_line_park_ifindex, BPF_F_INGRESS);
+	} else {
+		skb->mark = HEDGER_MARK_AS_KIND(clone_mark, HEDGER_MARK_LINE_KIND);
+		err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
+	}
+	skb->mark = orig_mark;
+	skb->priority = orig_prio;
+	return err;
+}
+
 /* edt: the clone carries its departure time; sch_fq on the line holds it. */
 static __always_inline int edt_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
 				    __u32 clone_mark)
@@ -137,6 +174,8 @@ static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger
 {
 	switch (cfg_backend) {
 	case HEDGER_BACKEND_HTB:
+		if (cfg_htb_stab_hold_ns)
+			return htb_stab_park(skb, v, clone_mark);
 		return htb_park(skb, v, clone_mark, delay_ns);
 	case HEDGER_BACKEND_EDT:
 		return edt_park(skb, v, clone_mark);

@@ -13,6 +13,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <asm-generic/errno.h>
 #include "hedger.h"
 
 #define TC_ACT_UNSPEC   (-1)
@@ -29,6 +30,7 @@
 #include "proto.bpf.h"
 #include "scoreboard.bpf.h"
 #include "delayline.bpf.h"
+#include "offload.bpf.h"
 
 static __always_inline int parse_counted(struct __sk_buff *skb, struct hedger_pkt *p,
 					 bool allow_first_frag)
@@ -181,6 +183,8 @@ int hedger_splitter(struct __sk_buff *skb)
 	svc = service_lookup(&p.key.daddr, p.key.dport, p.key.family);
 	if (!svc || !in_scope(skb))
 		return TC_ACT_UNSPEC;
+	if (hedger_skb_multi(skb, HC_GSO_REQUEST))
+		return TC_ACT_UNSPEC;	/* several datagrams: not one request */
 	if (!proto_request(skb, &p)) {
 		count(HC_SKIP_NOT_REQUEST);	/* e.g. a memcached write: never twice */
 		return TC_ACT_UNSPEC;
@@ -412,6 +416,36 @@ static __always_inline struct hedger_sb_slot *clone_slot(const struct hedger_pkt
 	return s;
 }
 
+/* line_next_pass - htb with a size table: a clone back from its first pass
+ * (@kind HEDGE next), which left its class owing T, goes into the class
+ * again to wait; with --line-cpu, a clone just handed over by the splitter
+ * (@kind LINE next) makes its first pass. The veth cleared its priority, so
+ * the class comes from its slot. */
+static __always_inline int line_next_pass(struct __sk_buff *skb, const struct hedger_pkt *p,
+					  __u32 kind)
+{
+	struct hedger_sb_slot *s;
+	__u64 c = 0;
+	__u32 m;
+
+	s = clone_slot(p, skb->mark, &c);
+	if (!s)
+		return TC_ACT_SHOT;
+	if (HEDGER_CTL_STATE(c) != HEDGER_ST_PENDING) {
+		count(HC_CLONE_DROPPED_REPLY_WON);
+		return TC_ACT_SHOT;
+	}
+	skb->priority = (HEDGER_HTB_MAJOR << 16) | s->htb_class;
+	/* Opaque to clang, so the store stays a 32-bit one (it would write
+	 * the top byte alone: a ctx access the verifier refuses). */
+	m = HEDGER_MARK_AS_KIND(skb->mark, kind);
+	asm volatile("" : "+r"(m));
+	skb->mark = m;
+	if (kind == HEDGER_MARK_HEDGE_KIND)
+		count(HC_LINE_PASSES);
+	return bpf_redirect(cfg_line_ifindex, 0);
+}
+
 SEC("tc")
 int hedger_rescuer(struct __sk_buff *skb)
 {
@@ -436,6 +470,10 @@ int hedger_rescuer(struct __sk_buff *skb)
 		count(HC_DUMMIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
+	if (cfg_htb_stab_hold_ns && HEDGER_MARK_IS_LINE(skb->mark))
+		return line_next_pass(skb, &p, HEDGER_MARK_HEDGE_KIND);
+	if (cfg_line_park_ifindex && HEDGER_MARK_IS_PARK(skb->mark))
+		return line_next_pass(skb, &p, HEDGER_MARK_LINE_KIND);
 	if (!HEDGER_MARK_IS_HEDGE(skb->mark))
 		return TC_ACT_UNSPEC;	/* not ours: the stack decides */
 
@@ -498,33 +536,17 @@ int hedger_rescuer(struct __sk_buff *skb)
 	return hedger_out(skb);
 }
 
-static __always_inline __u32 log2_slot(__u64 us)
-{
-	__u32 s = 0;
-
-	/* Bounded loop: the verifier needs a constant trip count. */
-	for (int i = 0; i < HEDGER_HIST_SLOTS - 1; i++) {
-		if (us < 2)
-			break;
-		us >>= 1;
-		s++;
-	}
-	return s;
-}
-
-/* record_latency - the request in @s got its first reply at @now. */
+/* record_latency - the request in @s got its first reply at @now: into the
+ * cumulative histogram of `hedger stats` and, when adaptive, the decaying
+ * one the delay follows (one bucket layout, latency_hist.h). */
 static __always_inline void record_latency(struct hedger_sb_slot *s, __u32 idx, __u64 now)
 {
-	struct hedger_hist *h;
+	struct lathist *h;
 	__u64 lat = now - s->send_ns;
 
 	h = bpf_map_lookup_elem(&latency_hist, &idx);
-	if (h) {
-		__u32 k = log2_slot(lat / 1000);
-
-		if (k < HEDGER_HIST_SLOTS)
-			h->slot[k] += 1;
-	}
+	if (h)
+		lathist_record(h, lat);
 	if (cfg_adaptive) {
 		struct lathist_svc *ls = bpf_map_lookup_elem(&policy, &idx);
 
@@ -645,6 +667,8 @@ int hedger_reply_filter(struct __sk_buff *skb)
 		rslot = ro->slot;
 		nat = true;
 	}
+	if (hedger_skb_multi(skb, HC_GRO_REPLY))
+		return TC_ACT_UNSPEC;	/* several replies: neither completes nor duplicates */
 
 	if (!proto_reply(skb, &p, &seq, &dgrams)) {
 		count(HC_REPLY_NOT_REPLY);

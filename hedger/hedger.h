@@ -21,12 +21,22 @@
 	((HEDGER_MARK_HEDGE_KIND << 24) | (((way) & 3u) << 22) | ((gen) & HEDGER_MARK_GEN_MASK))
 #define HEDGER_MARK_IS_HEDGE(mark) (((mark) >> 24) == HEDGER_MARK_HEDGE_KIND)
 #define HEDGER_MARK_WAY(mark) (((mark) >> 22) & 3u)
+/* htb with a size table: a clone makes two passes through its class, the
+ * first (mark kind HEDGER_MARK_LINE_KIND, same way and generation) puts the
+ * class into debt and comes straight back to the rescuer, which sends it
+ * through the class again as HEDGER_MARK_HEDGE: that pass waits the debt. */
+#define HEDGER_MARK_LINE_KIND 0x6du
+#define HEDGER_MARK_IS_LINE(mark) (((mark) >> 24) == HEDGER_MARK_LINE_KIND)
+/* --line-cpu: the splitter hands the clone to the line's receive queue
+ * first (kind PARK); the CPU that RPS steers it to makes both passes. */
+#define HEDGER_MARK_PARK_KIND 0x6eu
+#define HEDGER_MARK_IS_PARK(mark) (((mark) >> 24) == HEDGER_MARK_PARK_KIND)
+#define HEDGER_MARK_AS_KIND(mark, kind) (((kind) << 24) | ((mark) & 0x00ffffffu))
 /* A tied copy (--tied K) on its way through the line's b end to the
  * rescuer, which sends it out with redirect_neigh (marked as a hedge then). */
 #define HEDGER_MARK_TIED 0x6b68d003u
 
 #define HEDGER_MAX_SERVICES 64
-#define HEDGER_HIST_SLOTS 32	/* log2 buckets of latency in microseconds */
 #define HEDGER_MAX_CLASSES 4096
 #define HEDGER_HTB_MAJOR 1	/* HTB root handle 1: -> leaf classes 1:1..1:N */
 
@@ -103,11 +113,6 @@ struct hedger_replica_stats {
 struct hedger_replica_of {
 	__u32 service;
 	__u32 slot;
-};
-
-/* Per-service latency histogram (per-CPU array indexed by service index). */
-struct hedger_hist {
-	__u64 slot[HEDGER_HIST_SLOTS];	/* slot k: latency in [2^k, 2^(k+1)) us; slot 0 also < 1 us */
 };
 
 static inline const char *hedger_backend_name(__u32 b)

@@ -3,10 +3,6 @@
  * before the headers that read them. */
 #pragma once
 
-#define EBUSY      16
-#define EFAULT     14
-#define EOPNOTSUPP 95
-
 const volatile __u32 cfg_backend = HEDGER_BACKEND_HTB;
 const volatile __u64 cfg_delay_ns = 10000000;
 const volatile __u32 cfg_proto = HEDGER_PROTO_ID;
@@ -27,6 +23,10 @@ const volatile __u64 cfg_htb_rate_Bps = 1000000;
 const volatile __u64 cfg_htb_calib_bytes = 0;
 const volatile __u64 cfg_htb_max_dummy = 16000;
 const volatile __u64 cfg_htb_guard_ns = 1000000;
+const volatile __u32 cfg_line_park_ifindex = 0;	/* !0: size-table clones go to this
+						 * device's ingress first (--line-cpu) */
+const volatile __u64 cfg_htb_stab_hold_ns = 0;	/* !0: the line's HTB has a size table: every pass
+						 * through a class costs this long (see htb_stab_park) */
 const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy" map */
 const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
 const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */

@@ -1,9 +1,13 @@
 /* line.c: create and remove the delay line's veth pair and qdiscs. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hedger.h"
 #include "line.h"
+#include "log.h"
 #include "state.h"
 
 uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes)
@@ -19,7 +23,7 @@ static int line_qdisc(struct nl_handle *nl, const struct line_cfg *cfg, int ifin
 
 	switch (cfg->backend) {
 	case HEDGER_BACKEND_HTB:
-		err = nl_qdisc_add_htb(nl, ifindex);
+		err = nl_qdisc_add_htb_sized(nl, ifindex, cfg->htb_charge_bytes);
 		/* burst 1: the class has (almost) no bucket, so its tokens go
 		 * negative by the full dummy and the next packet waits S/R. */
 		for (uint32_t c = 1; !err && c <= cfg->classes; c++)
@@ -68,6 +72,33 @@ fail:
 		line_destroy(nl, l);
 		memcpy(nl->err_msg, msg, sizeof(msg));
 	}
+	return err;
+}
+
+int line_steer_rx(const struct line *l, unsigned cpu)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	char path[128], mask[400];
+	size_t n = 0;
+	int fd, err = 0;
+
+	if (ncpu > 0 && cpu >= (unsigned long)ncpu) {
+		log_error("--line-cpu %u: this machine has CPUs 0..%ld", cpu, ncpu - 1);
+		return -EINVAL;
+	}
+	/* Comma-separated 32-bit groups, most significant first. */
+	n += (size_t)snprintf(mask, sizeof(mask), "%x", 1u << (cpu % 32));
+	for (unsigned g = cpu / 32; g > 0 && n < sizeof(mask) - 10; g--)
+		n += (size_t)snprintf(mask + n, sizeof(mask) - n, ",00000000");
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-0/rps_cpus", l->b);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, mask, n) != (ssize_t)n)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		log_error("--line-cpu %u: cannot set %s: %s (RPS needs the kernel's CONFIG_RPS and a "
+			  "/sys that shows this network namespace)", cpu, path, strerror(-err));
 	return err;
 }
 

@@ -25,6 +25,7 @@ struct line_cfg {
 	uint64_t delay_ns;
 	uint32_t classes;	/* htb pool size */
 	uint64_t htb_rate_Bps;
+	uint32_t htb_charge_bytes;	/* size table charge per packet, 0: none */
 };
 
 /* line_htb_rate - the rate R (bytes/s) at which a dummy of @dummy_bytes
@@ -34,3 +35,7 @@ uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes);
  * is left and nl->err_msg may say why. */
 int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, struct line *l);
 void line_destroy(struct nl_handle *nl, struct line *l);
+/* line_steer_rx - RPS on the b end's receive queue: what enters it is
+ * processed on @cpu (the line's own device; removed with it). 0 or -errno
+ * after one error line. */
+int line_steer_rx(const struct line *l, unsigned cpu);

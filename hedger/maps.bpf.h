@@ -52,7 +52,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HEDGER_MAX_SERVICES);
 	__type(key, __u32);
-	__type(value, struct hedger_hist);
+	__type(value, struct lathist);	/* latency_hist.h; cumulative, summed over CPUs */
 } latency_hist SEC(".maps");
 
 /* Adaptive delay: per service, the recent-latency histogram, its bpf_timer

@@ -174,6 +174,11 @@ static struct nlmsghdr *tc_msg(char *buf, uint16_t type, uint16_t flags, int ifi
 
 int nl_qdisc_add_htb(struct nl_handle *nl, int ifindex)
 {
+	return nl_qdisc_add_htb_sized(nl, ifindex, 0);
+}
+
+int nl_qdisc_add_htb_sized(struct nl_handle *nl, int ifindex, uint32_t charge_bytes)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct tc_htb_glob glob = {
 		.version = 3,		/* TC_HTB_PROTOVER */
@@ -189,6 +194,25 @@ int nl_qdisc_add_htb(struct nl_handle *nl, int ifindex)
 	mnl_attr_put(nlh, TCA_HTB_INIT, sizeof(glob), &glob);
 	mnl_attr_put_u32(nlh, TCA_HTB_DIRECT_QLEN, 1000);
 	mnl_attr_nest_end(nlh, opts);
+	if (charge_bytes) {
+		/* A one-cell size table: every length below 2^17 bytes (any
+		 * datagram) falls in cell 0 and is charged its value. */
+		struct tc_sizespec spec = {
+			.cell_log = 17,
+			.linklayer = TC_LINKLAYER_ETHERNET,
+			.tsize = 1,
+		};
+		uint16_t cell;
+		struct nlattr *stab;
+
+		if (charge_bytes > UINT16_MAX)
+			return -ERANGE;
+		cell = (uint16_t)charge_bytes;
+		stab = mnl_attr_nest_start(nlh, TCA_STAB);
+		mnl_attr_put(nlh, TCA_STAB_BASE, sizeof(spec), &spec);
+		mnl_attr_put(nlh, TCA_STAB_DATA, sizeof(cell), &cell);
+		mnl_attr_nest_end(nlh, stab);
+	}
 	return nl_talk(nl, nlh);
 }
 

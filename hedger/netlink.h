@@ -24,6 +24,9 @@ int nl_link_delete(struct nl_handle *nl, int ifindex);
 
 /* nl_qdisc_add_htb - HTB root 1: on @ifindex; unclassified packets go direct. */
 int nl_qdisc_add_htb(struct nl_handle *nl, int ifindex);
+/* nl_qdisc_add_htb_sized - the same, with a size table that charges every
+ * packet @charge_bytes (< 65536) whatever its length; 0: no table. */
+int nl_qdisc_add_htb_sized(struct nl_handle *nl, int ifindex, uint32_t charge_bytes);
 /* nl_htb_class_add - leaf 1:@minor under the root, rate = ceil = @rate_Bps
  * bytes/s, burst = cburst = @burst_bytes. */
 int nl_htb_class_add(struct nl_handle *nl, int ifindex, uint32_t minor,

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "state.h"
 
 int state_path(int ifindex, char *buf, unsigned long len)
@@ -30,15 +31,14 @@ int state_write(const struct hedger_state_file *s)
 {
 	char path[256], tmp[300];
 	FILE *f;
-	int err = 0;
+	int err;
 
 	if (mkdir(STATE_DIR, 0755) && errno != EEXIST)
 		return -errno;
 	err = state_path(s->ifindex, path, sizeof(path));
 	if (err)
 		return err;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	f = atomicfile_open(path, tmp, sizeof(tmp));
 	if (!f)
 		return -errno;
 	fprintf(f, "pid=%d\nifindex=%d\ndev=%s\nbackend=%s\nhook=%s\n"
@@ -54,13 +54,7 @@ int state_write(const struct hedger_state_file *s)
 		s->map_hist, s->map_services, s->prog_ids[0], s->prog_ids[1], s->prog_ids[2],
 		s->map_policy, s->map_budget, s->map_replicas, s->map_replica_stats, s->adaptive,
 		s->budget);
-	if (fclose(f))
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return atomicfile_commit(f, tmp, path);
 }
 
 int state_read(int ifindex, struct hedger_state_file *s)

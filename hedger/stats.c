@@ -53,7 +53,11 @@ int stats_read_counters(int fd, uint64_t out[HC_COUNT])
 	vals = calloc((size_t)ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < HC_COUNT; i++) {
+	/* One lookup per counter, while the programs keep counting: read the
+	 * list backwards, so a counter is read before the ones it follows
+	 * from (clones, replies, hedges before requests, hedges_sent before
+	 * clones) and a snapshot never shows more clones than requests. */
+	for (uint32_t i = HC_COUNT; i-- > 0;) {
 		out[i] = 0;
 		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;
@@ -85,12 +89,12 @@ void stats_print_line(FILE *f, const uint64_t c[HC_COUNT])
 	fflush(f);
 }
 
-int stats_hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
+int stats_hist_sum(int hist_fd, uint32_t idx, struct lathist *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct hedger_hist *vals;
+	struct lathist *vals;
 
-	memset(sum, 0, sizeof(uint64_t) * HEDGER_HIST_SLOTS);
+	memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0)
 		return -EINVAL;
 	vals = calloc((size_t)ncpu, sizeof(*vals));
@@ -101,37 +105,8 @@ int stats_hist_sum(int hist_fd, uint32_t idx, uint64_t sum[HEDGER_HIST_SLOTS])
 		return -errno;
 	}
 	for (int c = 0; c < ncpu; c++)
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
-			sum[s] += vals[c].slot[s];
+		lathist_add(sum, &vals[c]);
 	free(vals);
-	return 0;
-}
-
-int stats_print_hist(FILE *f, int hist_fd, uint32_t idx)
-{
-	uint64_t sum[HEDGER_HIST_SLOTS], max = 0;
-	int last = -1, err;
-
-	err = stats_hist_sum(hist_fd, idx, sum);
-	if (err)
-		return err;
-	for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
-		if (sum[s] > max)
-			max = sum[s];
-		if (sum[s])
-			last = s;
-	}
-	fprintf(f, "%20s : %-10s |%-40s|\n", "latency (us)", "count", "distribution");
-	for (int s = 0; s <= last; s++) {
-		int bar = max ? (int)(sum[s] * 40 / max) : 0;
-		char stars[41];
-
-		memset(stars, '*', (size_t)bar);
-		stars[bar] = '\0';
-		fprintf(f, "%9llu -> %-9llu : %-10llu |%-40s|\n",
-			s ? 1ULL << s : 0ULL, (1ULL << (s + 1)) - 1,
-			(unsigned long long)sum[s], stars);
-	}
 	return 0;
 }
 
@@ -262,8 +237,11 @@ static int svc_next(const struct stats_maps *m, const struct hedger_state_file *
 
 static void print_service_text(FILE *f, const struct stats_maps *m, const struct svc_view *v)
 {
+	struct lathist hist;
+
 	fprintf(f, "\nservice %s latency (first reply, since attach):\n", v->name);
-	stats_print_hist(f, m->hist, v->index);
+	if (!stats_hist_sum(m->hist, v->index, &hist))
+		lathist_print_log2(f, &hist);
 	if (v->has_policy) {
 		fprintf(f, "adaptive delay: %.3f ms (target p%u.%u = %.3f ms, clamp %.3f..%.3f ms, "
 			"%llu recent samples, %llu recomputes)\n",
@@ -311,21 +289,34 @@ static int svc_all(const struct stats_maps *m, const struct hedger_state_file *s
 	return n;
 }
 
-/* hist_mid_sum_s - the sum of the latencies in @sum, each taken at its
- * bucket's middle (the kernel keeps counts per bucket, not the sum). */
-static double hist_mid_sum_s(const uint64_t sum[HEDGER_HIST_SLOTS])
-{
-	double t = 0;
-
-	for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
-		t += (double)sum[s] * (s ? 1.5 * (double)(1ULL << s) : 1.0) / 1e6;
-	return t;
-}
-
 static void prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
+
+/* PROM_PER_SERVICE - in print_prom: the family @family, then one sample of
+ * @value (in @fmt) for each service v[i] whose @on is set. */
+#define PROM_PER_SERVICE(on, family, type, help, fmt, value)					\
+	do {											\
+		prom_family(f, family, type, help);						\
+		for (int i = 0; i < n; i++)							\
+			if (v[i].on)								\
+				fprintf(f, family "{service=\"%s\"} " fmt "\n", v[i].name, value); \
+	} while (0)
+
+/* PROM_PER_REPLICA - as PROM_PER_SERVICE, one sample per replica r of each
+ * service with replicas. */
+#define PROM_PER_REPLICA(family, type, help, fmt, value)						\
+	do {											\
+		prom_family(f, family, type, help);						\
+		for (int i = 0; i < n; i++)							\
+			for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n &&		\
+					     r < HEDGER_MAX_REPLICAS; r++) {			\
+				ep_text(&v[i].rep.ep[r], rep, sizeof(rep));			\
+				fprintf(f, family "{service=\"%s\",replica=\"%s\"} " fmt "\n",	\
+					v[i].name, rep, value);					\
+			}									\
+	} while (0)
 
 static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
 		       const uint64_t c[HC_COUNT], const struct svc_view *v, int n)
@@ -341,91 +332,63 @@ static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_
 	prom_family(f, "hedger_latency_seconds", "histogram",
 		    "first-reply latency per service since attach (log2 buckets; _sum estimated from bucket middles)");
 	for (int i = 0; i < n; i++) {
-		uint64_t sum[HEDGER_HIST_SLOTS], cum = 0;
+		uint64_t rows[LATHIST_LOG2_ROWS], cum = 0;
+		struct lathist hist;
 
 		any_pol |= v[i].has_policy;
 		any_bud |= v[i].has_budget;
 		any_rep |= v[i].has_replicas;
-		if (stats_hist_sum(m->hist, v[i].index, sum))
+		if (stats_hist_sum(m->hist, v[i].index, &hist))
 			continue;
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++) {
-			cum += sum[s];
-			/* slot s holds [2^s, 2^(s+1)) us: le = its upper edge */
+		lathist_fold_log2(&hist, rows);
+		/* row k holds [2^k, 2^(k+1)) us: le = its upper edge. The last
+		 * row also holds everything above the top edge: only in +Inf. */
+		for (int k = 0; k < LATHIST_LOG2_ROWS - 1; k++) {
+			cum += rows[k];
 			fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n",
-				v[i].name, (double)(1ULL << (s + 1)) / 1e6, (unsigned long long)cum);
+				v[i].name, (double)(1ULL << (k + 1)) / 1e6, (unsigned long long)cum);
 		}
 		fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n",
-			v[i].name, (unsigned long long)cum);
+			v[i].name, (unsigned long long)lathist_count(&hist));
 		fprintf(f, "hedger_latency_seconds_sum{service=\"%s\"} %.9f\n", v[i].name,
-			hist_mid_sum_s(sum));
+			lathist_mid_sum_us(&hist) / 1e6);
 		fprintf(f, "hedger_latency_seconds_count{service=\"%s\"} %llu\n", v[i].name,
-			(unsigned long long)cum);
+			(unsigned long long)lathist_count(&hist));
 	}
 	if (any_pol) {
-		prom_family(f, "hedger_adaptive_delay_seconds", "gauge",
-			    "current adaptive hedge delay per service");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_policy)
-				fprintf(f, "hedger_adaptive_delay_seconds{service=\"%s\"} %.9f\n",
-					v[i].name, v[i].pol.st.delay_ns / 1e9);
-		prom_family(f, "hedger_adaptive_percentile_seconds", "gauge",
-			    "last target percentile of recent latency, before clamping");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_policy)
-				fprintf(f, "hedger_adaptive_percentile_seconds{service=\"%s\"} %.9f\n",
-					v[i].name, v[i].pol.st.pct_ns / 1e9);
-		prom_family(f, "hedger_adaptive_recomputes_total", "counter",
-			    "adaptive delay recomputations run in the kernel");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_policy)
-				fprintf(f, "hedger_adaptive_recomputes_total{service=\"%s\"} %llu\n",
-					v[i].name, (unsigned long long)v[i].pol.st.recomputes);
+		PROM_PER_SERVICE(has_policy, "hedger_adaptive_delay_seconds", "gauge",
+				 "current adaptive hedge delay per service", "%.9f",
+				 v[i].pol.st.delay_ns / 1e9);
+		PROM_PER_SERVICE(has_policy, "hedger_adaptive_percentile_seconds", "gauge",
+				 "last target percentile of recent latency, before clamping", "%.9f",
+				 v[i].pol.st.pct_ns / 1e9);
+		PROM_PER_SERVICE(has_policy, "hedger_adaptive_recomputes_total", "counter",
+				 "adaptive delay recomputations run in the kernel", "%llu",
+				 (unsigned long long)v[i].pol.st.recomputes);
 	}
 	if (any_bud) {
-		prom_family(f, "hedger_budget_credits", "gauge",
-			    "hedges the budget allows right now");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_budget)
-				fprintf(f, "hedger_budget_credits{service=\"%s\"} %.3f\n", v[i].name,
-					(double)v[i].bud.credits / BUDGET_UNIT);
-		prom_family(f, "hedger_budget_granted_total", "counter", "hedges the budget allowed");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_budget)
-				fprintf(f, "hedger_budget_granted_total{service=\"%s\"} %llu\n", v[i].name,
-					(unsigned long long)v[i].bud.granted);
-		prom_family(f, "hedger_budget_denied_total", "counter",
-			    "hedges the budget refused (clone dropped)");
-		for (int i = 0; i < n; i++)
-			if (v[i].has_budget)
-				fprintf(f, "hedger_budget_denied_total{service=\"%s\"} %llu\n", v[i].name,
-					(unsigned long long)v[i].bud.denied);
+		PROM_PER_SERVICE(has_budget, "hedger_budget_credits", "gauge",
+				 "hedges the budget allows right now", "%.3f",
+				 (double)v[i].bud.credits / BUDGET_UNIT);
+		PROM_PER_SERVICE(has_budget, "hedger_budget_granted_total", "counter",
+				 "hedges the budget allowed", "%llu", (unsigned long long)v[i].bud.granted);
+		PROM_PER_SERVICE(has_budget, "hedger_budget_denied_total", "counter",
+				 "hedges the budget refused (clone dropped)", "%llu",
+				 (unsigned long long)v[i].bud.denied);
 	}
 	if (!any_rep)
 		return;
-	prom_family(f, "hedger_replica_latency_seconds", "gauge",
-		    "recent reply latency of each replica (EWMA 1/8)");
-	for (int i = 0; i < n; i++)
-		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
-			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
-			fprintf(f, "hedger_replica_latency_seconds{service=\"%s\",replica=\"%s\"} %.9f\n",
-				v[i].name, rep, v[i].rep.lat_ewma_ns[r] / 1e9);
-		}
-	prom_family(f, "hedger_replica_replies_total", "counter",
-		    "replies seen from each replica (also late ones)");
-	for (int i = 0; i < n; i++)
-		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
-			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
-			fprintf(f, "hedger_replica_replies_total{service=\"%s\",replica=\"%s\"} %llu\n",
-				v[i].name, rep, (unsigned long long)v[i].rs.replies[r]);
-		}
-	prom_family(f, "hedger_replica_hedges_total", "counter", "hedges sent to each replica");
-	for (int i = 0; i < n; i++)
-		for (uint32_t r = 0; v[i].has_replicas && r < v[i].rep.n && r < HEDGER_MAX_REPLICAS; r++) {
-			ep_text(&v[i].rep.ep[r], rep, sizeof(rep));
-			fprintf(f, "hedger_replica_hedges_total{service=\"%s\",replica=\"%s\"} %llu\n",
-				v[i].name, rep, (unsigned long long)v[i].rs.hedges[r]);
-		}
+	PROM_PER_REPLICA("hedger_replica_latency_seconds", "gauge",
+			 "recent reply latency of each replica (EWMA 1/8)", "%.9f",
+			 v[i].rep.lat_ewma_ns[r] / 1e9);
+	PROM_PER_REPLICA("hedger_replica_replies_total", "counter",
+			 "replies seen from each replica (also late ones)", "%llu",
+			 (unsigned long long)v[i].rs.replies[r]);
+	PROM_PER_REPLICA("hedger_replica_hedges_total", "counter", "hedges sent to each replica",
+			 "%llu", (unsigned long long)v[i].rs.hedges[r]);
 }
+#undef PROM_PER_SERVICE
+#undef PROM_PER_REPLICA
 
 /* print_json - one JSON object on one line (JSON Lines under --watch).
  * Every string written is a counter name, an interface name or an
@@ -444,21 +407,23 @@ static void json_str(FILE *f, const char *s)
 
 static void print_json_service(FILE *f, const struct stats_maps *m, const struct svc_view *v)
 {
-	uint64_t sum[HEDGER_HIST_SLOTS], total = 0;
+	uint64_t rows[LATHIST_LOG2_ROWS], total = 0;
+	struct lathist hist;
 	char rep[64];
 	int last = -1;
 
 	fprintf(f, "{\"service\":");
 	json_str(f, v->name);
 	fprintf(f, ",\"index\":%u,\"latency_log2_us\":[", v->index);
-	if (!stats_hist_sum(m->hist, v->index, sum)) {
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
-			if (sum[s])
+	if (!stats_hist_sum(m->hist, v->index, &hist)) {
+		lathist_fold_log2(&hist, rows);
+		for (int s = 0; s < LATHIST_LOG2_ROWS; s++)
+			if (rows[s])
 				last = s;
 		for (int s = 0; s <= last; s++) {
-			total += sum[s];
+			total += rows[s];
 			fprintf(f, "%s{\"from_us\":%llu,\"to_us\":%llu,\"count\":%llu}", s ? "," : "",
-				s ? 1ULL << s : 0ULL, 1ULL << (s + 1), (unsigned long long)sum[s]);
+				s ? 1ULL << s : 0ULL, 1ULL << (s + 1), (unsigned long long)rows[s]);
 		}
 	}
 	fprintf(f, "],\"latency_count\":%llu", (unsigned long long)total);

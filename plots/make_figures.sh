@@ -33,11 +33,20 @@ gp() {  # gp SCRIPT VAR=VALUE...: run one gnuplot script from plots/
   for kv in "$@"; do assign+="${kv%%=*}='${kv#*=}'; "; done
   (cd "$plots" && gnuplot -e "$assign" "$script") 2> "$tmp/.gnuplot.err" \
     || die "gnuplot $script failed: $(head -n3 "$tmp/.gnuplot.err")"
-  # gnuplot reports missing data files as warnings and still exits 0.
-  if grep -qiE 'cannot (find|open)|no (valid )?data|skipping' "$tmp/.gnuplot.err"; then
-    die "gnuplot $script: $(grep -iE 'cannot|data|skipping' "$tmp/.gnuplot.err" | head -n1)"
+  # gnuplot reports missing data files and unknown column names as
+  # warnings and still exits 0.
+  if grep -qiE 'cannot (find|open)|no (valid )?data|skipping|no column with header' "$tmp/.gnuplot.err"; then
+    die "gnuplot $script: $(grep -iE 'cannot|data|skipping|column' "$tmp/.gnuplot.err" | head -n1)"
   fi
 }
+
+# The scripts read every column by its name (set datafile columnheaders).
+# plotdata files name theirs in a first comment line ("# latency_ms ..."),
+# which gnuplot does not take as a header: plot copies without the "# ".
+mkdir "$tmp/.plotdata"
+for f in "$res"/plotdata/*; do
+  sed '1s/^# //' "$f" > "$tmp/.plotdata/${f##*/}"
+done
 
 count=0
 for exp in $(ra_csv '{ print $col("experiment") }' "$res/summary.csv" | awk '!seen[$0]++'); do
@@ -47,27 +56,29 @@ for exp in $(ra_csv '{ print $col("experiment") }' "$res/summary.csv" | awk '!se
   done
   [ -n "$arms" ] || { echo "make_figures.sh: $exp: no arm with data, skipped" >&2; continue; }
   rows="$tmp/.$exp.rows.csv"
-  # This experiment's rows with a P99, header dropped: bars.gp and sweep.gp
-  # take them by position (summarize's column order).
-  ra_csv -v e="$exp" '$col("experiment") == e && $col("p99_ms") != ""' "$res/summary.csv" > "$rows"
+  # This experiment's rows with a P99, under summary.csv's header (bars.gp
+  # and sweep.gp read the columns by name).
+  { head -n 1 "$res/summary.csv"
+    ra_csv -v e="$exp" '$col("experiment") == e && $col("p99_ms") != ""' "$res/summary.csv"; } > "$rows"
   for kind in cdf tail spectrum series; do
-    gp "$kind.gp" dir="$res/plotdata" exp="$exp" arms="$arms" out="$tmp/$exp-$kind"
+    gp "$kind.gp" dir="$tmp/.plotdata" exp="$exp" arms="$arms" out="$tmp/$exp-$kind"
     count=$((count + 1))
   done
   gp bars.gp csv="$rows" exp="$exp" out="$tmp/$exp-bars"
   count=$((count + 1))
   case $exp in
     E5*)
-      ra_csv '$col("param") != "" && $col("extra_pct") != ""' <(head -n 1 "$res/summary.csv"; cat "$rows") \
+      { head -n 1 "$rows"; ra_csv '$col("param") != "" && $col("extra_pct") != ""' "$rows"; } \
         > "$rows.sweep"
-      if [ -s "$rows.sweep" ]; then
+      if [ "$(wc -l < "$rows.sweep")" -gt 1 ]; then
         gp sweep.gp csv="$rows.sweep" exp="$exp" out="$tmp/$exp-sweep"
         count=$((count + 1))
       fi ;;
+    E8) . "$plots/e8_figures.sh"; e8_figures "$exp" ;;  # loss: per-configuration bars and tails
   esac
   rm -f "$rows" "$rows.sweep"
 done
-rm -f "$tmp/.gnuplot.err"
+rm -rf "$tmp/.gnuplot.err" "$tmp/.plotdata"
 [ "$count" -gt 0 ] || die "no figure drawn: summary.csv has no arm with data"
 rm -rf "$res/figures"
 mv "$tmp" "$res/figures"

@@ -35,6 +35,24 @@ t_wait_port() {
 	fail "nothing listens on UDP port $1 after 5 s"
 }
 
+# t_cross_check_needs CMD PACKAGE - the cross-check against the field's tool
+# CMD runs only when it is installed; without it the test passes on what it
+# has checked so far.
+t_cross_check_needs() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	info "$1 not found (Debian package '$2'): cross-check skipped"
+	pass "(without the $1 cross-check)"
+}
+
+# t_means_agree A B TOL - 0 when the means A and B (one unit) differ by at
+# most TOL or by less than a factor of 10: rough (the two tools run one
+# after the other on a shared machine), yet a unit or clock error (x1000)
+# fails.
+t_means_agree() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d
+		exit !(d <= t || (a <= 10 * b && b <= 10 * a)) }'
+}
+
 t_need_chaos() {
 	[ -n "$CHAOS_SERVER" ] && [ -x "$CHAOS_SERVER" ] || skip "chaos-server is not built"
 }

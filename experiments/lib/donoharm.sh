@@ -35,6 +35,22 @@ ra_timerprobe_stop() {
   [ -s "$RUN/timerprobe.err" ] || rm -f "$RUN/timerprobe.err"
 }
 
+# ra_md_table CSV TITLE TEXT HEADING... - append to summary.md (when there
+# is one) a section TITLE, the paragraph TEXT and CSV's data rows as a table
+# under the column headings HEADING...
+ra_md_table() {
+  local csv=$1 title=$2 text=$3
+  shift 3
+  [ -f "$RUN/summary.md" ] || return 0
+  { printf '\n## %s\n\n%s\n\n|' "$title" "$text"
+    printf ' %s |' "$@"
+    printf '\n|'
+    printf -- '---|%.0s' "$@"
+    printf '\n'
+    awk -F, 'NR > 1 { s = "|"; for (i = 1; i <= NF; i++) s = s " " $i " |"; print s }' "$csv"
+  } >> "$RUN/summary.md"
+}
+
 # ra_summary_col EXP ARM COLUMN - one cell of summary.csv (empty if absent).
 ra_summary_col() {
   awk -F, -v e="$1" -v a="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
@@ -58,12 +74,9 @@ ra_post_e3_tail() {
         printf "%s,%s,%s,%s,%.1f\n", p[i], b, k, (b > 0 ? sprintf("%.2f", k / b) : ""), (k - b) * 1000 }
     }' "$RUN/summary.csv" > "$out.tmp" || { rm -f "$out.tmp"; return 0; }
   mv "$out.tmp" "$out"
-  [ -f "$RUN/summary.md" ] || return 0
-  awk -F, 'NR == 1 {
-      print ""; print "## E3 do-no-harm (no faults: no request needs a hedge)"; print ""
-      print "Kernel-hedged against baseline, same run, pooled over trials: ratio kernel/baseline and the kernel arm'\''s excess."
-      print ""; print "| percentile | baseline (ms) | kernel (ms) | ratio | excess (us) |"; print "|---|---|---|---|---|"; next }
-    { printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$out" >> "$RUN/summary.md"
+  ra_md_table "$out" "E3 do-no-harm (no faults: no request needs a hedge)" \
+    "Kernel-hedged against baseline, same run, pooled over trials: ratio kernel/baseline and the kernel arm's excess." \
+    percentile "baseline (ms)" "kernel (ms)" ratio "excess (us)"
 }
 
 # ra_post_e1_limit - E1/limit.csv and a summary.md section: T + fast is the
@@ -88,12 +101,9 @@ ra_post_e1_limit() {
       printf "%s,%s,%s,%.1f,%s,%s,%s\n", a, m, l, e, p, x, (x > 0 ? sprintf("%.2f", e / x) : "") }' >> "$out.tmp"
   done
   mv "$out.tmp" "$out"
-  [ -f "$RUN/summary.md" ] || return 0
-  awk -F, 'NR == 1 {
-      print ""; print "## E1 distance from the limit"; print ""
-      print "A rescued request cannot be answered before T + fast. Per hedged arm: MAX - (T + fast), against this machine'\''s own timer-wake lateness measured in the same run (SCHED_FIFO clock_nanosleep probe, period T; meta timer_lateness_*)."
-      print ""; print "| arm | MAX (ms) | T + fast (ms) | MAX - (T + fast) (us) | probe P99.9 (us) | probe MAX (us) | excess / probe MAX |"; print "|---|---|---|---|---|---|---|"; next }
-    { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$out" >> "$RUN/summary.md"
+  ra_md_table "$out" "E1 distance from the limit" \
+    "A rescued request cannot be answered before T + fast. Per hedged arm: MAX - (T + fast), against this machine's own timer-wake lateness measured in the same run (SCHED_FIFO clock_nanosleep probe, period T; meta timer_lateness_*)." \
+    arm "MAX (ms)" "T + fast (ms)" "MAX - (T + fast) (us)" "probe P99.9 (us)" "probe MAX (us)" "excess / probe MAX"
 }
 
 # ra_awake_arm NAME - 0 when the arm is a "-awake" twin (E4): its trial runs

@@ -143,6 +143,20 @@ hosts_share() {
   echo $(( $1 / CLIENTS + ($2 <= $1 % CLIENTS ? 1 : 0) ))
 }
 
+# hosts_wait_started LOG NODE NAME FAILED PATTERN SECS PID... - until the
+# k-th PID (NAME, started on node NODE<k>) printed PATTERN in LOG<k>.log,
+# SECS at most; else the trial fails naming the host and the log's last
+# line ("NAME on HOST FAILED: ..."). Uses ra_run_trial's tdir.
+hosts_wait_started() {
+  local log=$1 node=$2 name=$3 failed=$4 pat=$5 secs=$6 k=0 pid
+  shift 6
+  for pid in "$@"; do
+    k=$((k + 1))
+    ra_wait_line "$log$k.log" "$pat" "$pid" "$secs" ||
+      { ra_fail "$tdir" "$name on $(hosts_node_var "$node$k" HOST) $failed: $(grep -v '^$' "$log$k.log" | tail -n1)"; return 1; }
+  done
+}
+
 # ra_trial_body - one trial on the hosts (the locals of ra_run_trial are
 # visible here: exp name mode hedged delay backend server extra tdir rawdir,
 # and it sets status fields hedges dups stalled replay slow used_backend cpu).
@@ -161,10 +175,8 @@ ra_trial_body() {
       -b "$(hosts_node_var "REPLICA$k" ADDR)" -p "$PORT" --replica $((k - 1)) $(ra_server_opts "$server")
     pids+=("$HOSTS_LAST_PID")
   done
-  for k in $(seq "$REPLICAS"); do
-    ra_wait_line "$tdir/server-r$k.log" 'listening on' "${pids[$((k - 1))]}" 20 ||
-      { ra_fail "$tdir" "chaos-server on $(hosts_node_var "REPLICA$k" HOST) did not start: $(tail -n1 "$tdir/server-r$k.log")"; return 1; }
-  done
+  hosts_wait_started "$tdir/server-r" REPLICA "chaos-server" "did not start" 'listening on' 20 "${pids[@]}" ||
+    return 1
 
   if [ "$hedged" = 1 ]; then
     pids=()
@@ -174,10 +186,8 @@ ra_trial_body() {
         --service "$services" --delay "$delay" --backend "$backend"
       pids+=("$HOSTS_LAST_PID")
     done
-    for k in $(seq "$CLIENTS"); do
-      ra_wait_line "$tdir/hedger-c$k.log" '^(hedger: )?backend: ' "${pids[$((k - 1))]}" 30 ||
-        { ra_fail "$tdir" "hedger on $(hosts_node_var "CLIENT$k" HOST) did not attach: $(grep -v '^$' "$tdir/hedger-c$k.log" | tail -n1)"; return 1; }
-    done
+    hosts_wait_started "$tdir/hedger-c" CLIENT "hedger" "did not attach" '^(hedger: )?backend: ' 30 "${pids[@]}" ||
+      return 1
     used_backend=$(grep -m1 -ohE 'backend: [a-z0-9_-]+' "$tdir/hedger-c1.log" | cut -d' ' -f2)
   fi
 

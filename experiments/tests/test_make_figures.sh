@@ -38,6 +38,20 @@ done
 [ ! -f "$tmp/run/figures/E1-sweep.pdf" ] || fail "E1 got a sweep figure"
 grep -q '^make_figures.sh: 11 figures' "$tmp/out" || fail "unexpected report: $(cat "$tmp/out")"
 
+# Columns are read by name: summary.csv with its columns in another order
+# draws the same pixels; a plot data file whose column is renamed fails.
+mkdir "$tmp/reord"
+cp -r "$tmp/run/plotdata" "$tmp/reord/"
+awk -F, -v OFS=, '{ for (i = NF; i > 1; i--) printf "%s,", $i; print $1 }' "$tmp/run/summary.csv" \
+  > "$tmp/reord/summary.csv"
+"$plots/make_figures.sh" "$tmp/reord" > /dev/null || fail "reordered summary.csv not drawn"
+for k in E1-bars E5-sweep; do
+  cmp -s "$tmp/run/figures/$k.png" "$tmp/reord/figures/$k.png" || fail "$k differs with reordered columns"
+done
+sed -i '1s/latency_ms/lat_ms/' "$tmp/reord/plotdata/E1.kernel.cdf"
+if "$plots/make_figures.sh" "$tmp/reord" 2> "$tmp/err"; then fail "drew a cdf without a latency_ms column"; fi
+grep -q 'no column with header "latency_ms"' "$tmp/err" || fail "unexpected error: $(cat "$tmp/err")"
+
 # Bad input: one error line, non-zero exit, nothing half-made.
 mkdir "$tmp/empty"
 if "$plots/make_figures.sh" "$tmp/empty" 2> "$tmp/err"; then fail "accepted a dir without summary.csv"; fi

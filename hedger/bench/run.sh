@@ -6,7 +6,7 @@
 #      with every request answered at once (the common path: clone parked,
 #      reply wins, clone dropped);
 #   2. P50 overhead: closed-loop P50 with the hedger vs without (same server,
-#      no faults, no server delay);
+#      no faults, no server delay), and each run's P99, P99.9 and MAX;
 #   3. hold precision: release - intended (T = 10 ms) from the server's
 #      kernel receive timestamps of original and hedge (server never answers);
 #   4. CPU while parked: busy CPU time (all CPUs, /proc/stat) while clones are
@@ -23,7 +23,11 @@ CS=$BUILD/chaos-server/chaos-server; HC=$BUILD/clients/hedge-client
 . "$root/hedger/tests/nslib.sh"
 for f in "$H" "$P" "$PS" "$CS" "$HC"; do [ -x "$f" ] || { echo "run.sh: missing $f (build first)" >&2; exit 1; }; done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
-BACKENDS=${BACKENDS:-htb recirc}
+BACKENDS=${BACKENDS:-htb htb-dummies htb-linecpu recirc}
+# The closed-loop clients of section 1+2 run on CPU $CLIENT_CPU and
+# htb-linecpu steers the line to CPU $LINE_CPU (the last one).
+CLIENT_CPU=${CLIENT_CPU:-0}
+LINE_CPU=${LINE_CPU:-$(( $(nproc) - 1 ))}
 N=${N:-20000}
 
 work=$(mktemp -d)
@@ -36,15 +40,21 @@ exec > >(tee "$out")
 echo "# hedger benchmark $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null) (+ working tree)"
 
-start_hedger() {	# BACKEND DELAY
-	ip netns exec "$NS_C" "$H" attach --dev "$DEV_C" --service "$ADDR_S:9999" --backend "$1" \
-		--delay "$2" --interval 0 >"$work/h.out" 2>&1 &
+# BACKEND DELAY (htb-dummies: htb holding with a grown dummy per request;
+# htb-linecpu: the size table with --line-cpu $LINE_CPU)
+start_hedger() {
+	local b=$1 extra=
+	[ "$b" = htb-dummies ] && { b=htb; extra=--htb-dummies; }
+	[ "$b" = htb-linecpu ] && { b=htb; extra="--line-cpu $LINE_CPU"; }
+	ip netns exec "$NS_C" "$H" attach --dev "$DEV_C" --service "$ADDR_S:9999" --backend "$b" \
+		$extra --delay "$2" --interval 0 >"$work/h.out" 2>&1 &
 	HPID=$!; nslib_track $HPID
 	nslib_wait_line "$work/h.out" "^backend:" 10 || { cat "$work/h.out"; exit 1; }
 	IDS=$(awk -F= '/^prog_/ { printf "%s%s", sep, $2; sep = "," }' /run/kernel-hedge/net"$NS_C_INO"-*.state)
 }
 stop_hedger() { kill -INT $HPID; wait $HPID; }
 p50_us() { awk -F, '$1 == "latency" { printf "%.1f", $4 / 1e3 }' "$1/summary.csv"; }
+tail_us() { awk -F, '$1 == "latency" { printf "P99 %.0f P99.9 %.0f MAX %.0f", $7 / 1e3, $8 / 1e3, $9 / 1e3 }' "$1/summary.csv"; }
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 kernel_jiffies() { awk '/^cpu / { print $4 + $7 }' /proc/stat; }	# system + softirq
 NS_C_INO=$(ip netns exec "$NS_C" stat -L -c %i /proc/self/ns/net)
@@ -56,10 +66,10 @@ nslib_wait_line "$work/cs.out" "listening on" 10 || exit 1
 client() {	# OUTDIR [progstats ids]
 	local ids=${2:-}
 	if [ -n "$ids" ]; then
-		ip netns exec "$NS_C" "$PS" --ids "$ids" -- "$HC" --mode baseline --requests $N \
+		ip netns exec "$NS_C" taskset -c "$CLIENT_CPU" "$PS" --ids "$ids" -- "$HC" --mode baseline --requests $N \
 			--warmup 500 --out "$1" -q "$ADDR_S:9999" | grep '^prog'
 	else
-		ip netns exec "$NS_C" "$HC" --mode baseline --requests $N --warmup 500 --out "$1" -q \
+		ip netns exec "$NS_C" taskset -c "$CLIENT_CPU" "$HC" --mode baseline --requests $N --warmup 500 --out "$1" -q \
 			"$ADDR_S:9999" >/dev/null
 	fi
 }
@@ -92,6 +102,9 @@ for b in $BACKENDS; do
 	bp=$(for r in 1 2; do p50_us "$work/base-$b-$r"; echo; done | awk '{ s += $1 } END { printf "%.1f", s / NR }')
 	hp=$(for r in 1 2; do p50_us "$work/h-$b-$r"; echo; done | awk '{ s += $1 } END { printf "%.1f", s / NR }')
 	echo "$b: p50 baseline $(p50_us "$work/base-$b-1")/$(p50_us "$work/base-$b-2") us, hedged $(p50_us "$work/h-$b-1")/$(p50_us "$work/h-$b-2") us; mean overhead $(awk -v a="$hp" -v b="$bp" 'BEGIN { printf "%+.1f", a - b }') us"
+	for r in 1 2; do
+		echo "    run $r tail (us): baseline $(tail_us "$work/base-$b-$r"); hedged $(tail_us "$work/h-$b-$r")"
+	done
 done
 [ -n "$KAPID" ] && { kill $KAPID; wait $KAPID 2>/dev/null; }
 kill $CSPID; wait $CSPID 2>/dev/null

@@ -7,20 +7,37 @@
  *   recirc      : one bpf_clone_redirect to the loopback's ingress
  *   htb         : grow to S, clone, shrink, clone (2 clones to lo's egress;
  *                 without HTB there, so this is a lower bound of the real path)
+ *   htb line    : the same two designs into a real delay line (the loader's
+ *                 veth pair with HTB and 4096 classes, as `hedger attach`
+ *                 builds it): grow+2 clones (adaptive T) against one clone
+ *                 through the size table (fixed T), and the size table with
+ *                 --line-cpu (the clone only enqueued to the line's receive
+ *                 queue of another CPU). Only the send-path part: the first
+ *                 pass's return trip runs later, in softirq.
  *   reply filter: the first reply of each request of the decide-only run
  *                 (parse, lookups, checksum check and digest, completion)
- * Prints ns per request for each: mean and P99 of the per-call durations. */
+ * Prints ns per request for each: mean, P50 and P99 of the per-call durations
+ * (P50 is the one a loaded machine disturbs least). */
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "../tests/bpf_harness.h"
+#include "line.h"
+#include "netlink.h"
+
+#define LINE_CLASSES 4096
+#define LINE_T_NS 10000000ULL
+#define LINE_S_BYTES 4000ULL	/* AOPTS_HTB_DUMMY_TARGET */
 
 struct cost {
 	double mean;
-	uint64_t p99;
+	uint64_t p50, p99;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -42,25 +59,24 @@ static uint64_t one_run(struct bpf_program *prog, const struct tb_pkt *p)
 
 static struct cost summarize(uint64_t *d, int n)
 {
-	struct cost c = { 0, 0 };
+	struct cost c = { 0, 0, 0 };
 	double sum = 0;
 
 	qsort(d, (size_t)n, sizeof(*d), cmp_u64);
 	for (int i = 0; i < n; i++)
 		sum += (double)d[i];
 	c.mean = sum / n;
+	c.p50 = d[n / 2];
 	c.p99 = d[(n * 99) / 100];
 	return c;
 }
 
 /* run - mean/P99 of the splitter on @n fresh requests; with @reply, of the
  * reply filter on each request's first reply instead. */
-static struct cost run(int backend, uint32_t line_ifindex, int n, bool reply)
+static struct cost run_cfg(struct tb_cfg cfg, int n, bool reply)
 {
-	struct tb_cfg cfg = { .backend = backend, .classes = 4096, .sb_size = 65536,
-			      .line_ifindex = line_ifindex };
 	struct hedger_sb_bucket zero = { 0 };
-	struct cost bad = { -1, 0 };
+	struct cost bad = { -1, 0, 0 };
 	uint8_t pl[32];
 	struct tb_spec s;
 	struct tb_pkt p;
@@ -101,10 +117,61 @@ static struct cost run(int backend, uint32_t line_ifindex, int n, bool reply)
 	return bad;
 }
 
+static struct cost run(int backend, uint32_t line_ifindex, int n, bool reply)
+{
+	struct tb_cfg cfg = { .backend = backend, .classes = LINE_CLASSES, .sb_size = 65536,
+			      .line_ifindex = line_ifindex };
+
+	return run_cfg(cfg, n, reply);
+}
+
+/* own_sysfs - a mount namespace whose /sys shows this network namespace, so
+ * the line's RPS file can be written (as `ip netns exec` does). */
+static int own_sysfs(void)
+{
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	umount2("/sys", MNT_DETACH);
+	return mount("sysfs", "/sys", "sysfs", 0, NULL) ? -errno : 0;
+}
+
+/* run_line - the splitter into a real htb line (@charge: its size table, 0:
+ * none, the grow path); the line is made for this run and removed. With
+ * @line_cpu >= 0 the clone goes to the line's receive queue, steered to that
+ * CPU (--line-cpu). */
+static struct cost run_line(uint32_t charge, int n, int line_cpu)
+{
+	uint64_t rate = LINE_S_BYTES * 1000000000ULL / LINE_T_NS;
+	struct line_cfg lc = { .backend = HEDGER_BACKEND_HTB, .delay_ns = LINE_T_NS,
+			       .classes = LINE_CLASSES, .htb_rate_Bps = rate,
+			       .htb_charge_bytes = charge };
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .classes = LINE_CLASSES,
+			      .sb_size = 65536, .delay_ns = LINE_T_NS, .htb_rate_Bps = rate,
+			      .htb_stab_hold_ns = charge ? (uint64_t)charge * 1000000000ULL / rate : 0 };
+	struct cost c = { -1, 0, 0 };
+	struct nl_handle nl;
+	struct line l;
+
+	if (nl_open(&nl))
+		return c;
+	if (line_create(&nl, 1, &lc, &l) == 0) {
+		cfg.line_ifindex = (uint32_t)l.a_ifindex;
+		if (line_cpu >= 0)
+			cfg.line_park_ifindex = (uint32_t)l.b_ifindex;
+		if (line_cpu < 0 || line_steer_rx(&l, (unsigned)line_cpu) == 0)
+			c = run_cfg(cfg, n, false);
+		line_destroy(&nl, &l);
+	} else {
+		fprintf(stderr, "splitter_cost: cannot create the htb line: %s\n", nl.err_msg);
+	}
+	nl_close(&nl);
+	return c;
+}
+
 static void show(const char *what, struct cost c)
 {
-	printf("%-46s %5.0f ns/request mean, P99 %5llu ns\n", what, c.mean,
-	       (unsigned long long)c.p99);
+	printf("%-46s %5.0f ns/request mean, P50 %5llu, P99 %5llu ns\n", what, c.mean,
+	       (unsigned long long)c.p50, (unsigned long long)c.p99);
 }
 
 int main(void)
@@ -117,6 +184,18 @@ int main(void)
 	show("splitter decide-only (clone target missing):", run(HEDGER_BACKEND_RECIRC, 999999, n, false));
 	show("splitter recirc (1 clone to lo ingress):", run(HEDGER_BACKEND_RECIRC, 1, n, false));
 	show("splitter htb (grow+clone+shrink+clone to lo):", run(HEDGER_BACKEND_HTB, 1, 4000, false));
+	show("splitter htb line, grow+clone+shrink+clone:", run_line(0, 4000, -1));
+	show("splitter htb line, 1 clone, size table:", run_line((uint32_t)LINE_S_BYTES + 1, 2000, -1));
+	if (libbpf_num_possible_cpus() >= 2 && own_sysfs() == 0) {
+		cpu_set_t one;
+
+		/* Sender on CPU 0, the line's work steered to CPU 1. */
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			show("splitter htb line, size table, --line-cpu:",
+			     run_line((uint32_t)LINE_S_BYTES + 1, 2000, 1));
+	}
 	show("reply filter (first reply, completes):", run(HEDGER_BACKEND_RECIRC, 999999, n, true));
 	return 0;
 }

@@ -13,12 +13,13 @@
  * GPL (bpf_timer). */
 #pragma once
 
+#include <asm-generic/errno.h>
+
 #include "latency_hist.h"
 
 #ifndef LATHIST_CLOCK_MONOTONIC
 #define LATHIST_CLOCK_MONOTONIC 1
 #endif
-#define LATHIST_EBUSY 16
 
 /* lathist_record - count one latency of @ns nanoseconds. */
 static __always_inline void lathist_record(struct lathist *h, __u64 ns)
@@ -138,7 +139,7 @@ static __always_inline int lathist_arm(void *map, struct lathist_svc *s)
 	if (s->st.armed || __sync_val_compare_and_swap(&s->st.armed, 0, 1) != 0)
 		return 0;
 	err = bpf_timer_init(&s->timer, map, LATHIST_CLOCK_MONOTONIC);
-	if (err == -LATHIST_EBUSY)	/* initialised before an element update */
+	if (err == -EBUSY)	/* initialised before an element update */
 		err = 0;
 	if (!err)
 		err = bpf_timer_set_callback(&s->timer, lathist_timer_fire);

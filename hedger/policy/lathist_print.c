@@ -5,6 +5,42 @@
 
 #define BAR_WIDTH 40
 
+void lathist_add(struct lathist *sum, const struct lathist *h)
+{
+	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
+		sum->counts[i] += h->counts[i];
+}
+
+uint64_t lathist_count(const struct lathist *h)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
+		n += h->counts[i];
+	return n;
+}
+
+double lathist_mid_sum_us(const struct lathist *h)
+{
+	double t = 0;
+
+	for (uint32_t i = 0; i < LATHIST_BUCKETS; i++)
+		t += (double)h->counts[i] * (double)(lathist_lower_us(i) + lathist_upper_us(i)) / 2;
+	return t;
+}
+
+uint64_t lathist_quantile_upper_us(const struct lathist *h, uint32_t permille)
+{
+	uint64_t total = lathist_count(h), cum = 0;
+
+	for (uint32_t i = 0; i < LATHIST_BUCKETS && total; i++) {
+		cum += h->counts[i];
+		if (cum && cum * 1000 >= total * permille)
+			return lathist_upper_us(i);
+	}
+	return 0;
+}
+
 void lathist_fold_log2(const struct lathist *h, uint64_t rows[LATHIST_LOG2_ROWS])
 {
 	memset(rows, 0, sizeof(uint64_t) * LATHIST_LOG2_ROWS);

@@ -17,11 +17,10 @@
  * half rewritten: drop it. */
 #pragma once
 
+#include <asm-generic/errno.h>
+
 #include "nat.h"
 
-#define NAT_EINVAL 22
-#define NAT_EAFNOSUPPORT 97
-#define NAT_EOPNOTSUPP 95
 #define NAT_IPPROTO_UDP 17
 #define NAT_F_IPV6 (1ULL << 7)	/* BPF_F_IPV6, spelled out for older vmlinux.h */
 
@@ -44,16 +43,16 @@ static __always_inline int nat_locate(struct __sk_buff *skb, __u32 l3_off, int s
 	__u32 l4_off;
 
 	if (bpf_skb_load_bytes(skb, l3_off, &vihl, 1))
-		return -NAT_EINVAL;
+		return -EINVAL;
 	if ((vihl >> 4) == 4) {
 		struct { __u8 vihl, tos; __u16 tot_len, id, frag_off; __u8 ttl, proto; } ip;
 
 		if (bpf_skb_load_bytes(skb, l3_off, &ip, sizeof(ip)) || (vihl & 0x0f) < 5)
-			return -NAT_EINVAL;
+			return -EINVAL;
 		if (ip.proto != NAT_IPPROTO_UDP)
-			return -NAT_EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		if (ip.frag_off & bpf_htons(0x3fff))	/* fragments: MF or an offset */
-			return -NAT_EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		l4_off = l3_off + (vihl & 0x0f) * 4;	/* options skipped by IHL */
 		loc->family = 4;
 		loc->addr_off = l3_off + (side == NAT_DST ? 16 : 12);
@@ -62,22 +61,22 @@ static __always_inline int nat_locate(struct __sk_buff *skb, __u32 l3_off, int s
 		__u8 nexthdr;
 
 		if (bpf_skb_load_bytes(skb, l3_off + 6, &nexthdr, 1))
-			return -NAT_EINVAL;
+			return -EINVAL;
 		if (nexthdr != NAT_IPPROTO_UDP)	/* extension headers: not ours */
-			return -NAT_EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		l4_off = l3_off + 40;
 		loc->family = 6;
 		loc->addr_off = l3_off + (side == NAT_DST ? 24 : 8);
 		loc->l3_csum_off = 0;
 	} else {
-		return -NAT_EAFNOSUPPORT;
+		return -EAFNOSUPPORT;
 	}
 	loc->port_off = l4_off + (side == NAT_DST ? 2 : 0);
 	loc->csum_off = l4_off + 6;
 	if (bpf_skb_load_bytes(skb, loc->csum_off, &loc->udp_csum, 2))
-		return -NAT_EINVAL;	/* truncated UDP header */
+		return -EINVAL;	/* truncated UDP header */
 	if (loc->family == 6 && !loc->udp_csum)
-		return -NAT_EINVAL;	/* illegal in IPv6: nothing to update */
+		return -EINVAL;	/* illegal in IPv6: nothing to update */
 	return 0;
 }
 
@@ -90,7 +89,7 @@ static __always_inline long nat_l4_v6(struct __sk_buff *skb, __u32 off, __u64 fr
 
 	flags |= BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE;
 	err = bpf_l4_csum_replace(skb, off, from, to, flags | NAT_F_IPV6);
-	if (err == -NAT_EINVAL)
+	if (err == -EINVAL)
 		err = bpf_l4_csum_replace(skb, off, from, to, flags);
 	return err;
 }
@@ -103,7 +102,7 @@ static __always_inline int nat_read(struct __sk_buff *skb, const struct nat_loc 
 	ep->family = loc->family;
 	if (bpf_skb_load_bytes(skb, loc->addr_off, ep->addr, loc->family == 4 ? 4 : 16) ||
 	    bpf_skb_load_bytes(skb, loc->port_off, &ep->port, 2))
-		return -NAT_EINVAL;
+		return -EINVAL;
 	return 0;
 }
 
@@ -144,7 +143,7 @@ static __always_inline int nat_rewrite(struct __sk_buff *skb, __u32 l3_off, int 
 	if (err)
 		return (int)err;
 	if (to->family != loc.family)
-		return -NAT_EAFNOSUPPORT;
+		return -EAFNOSUPPORT;
 	err = nat_read(skb, &loc, &old);
 	if (err)
 		return (int)err;

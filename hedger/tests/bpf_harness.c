@@ -1,12 +1,10 @@
 /* bpf_harness.c: see bpf_harness.h. */
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -16,35 +14,12 @@
 
 struct __sk_buff tb_last_ctx;
 
-static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	return l == LIBBPF_WARN ? vfprintf(stderr, f, ap) : 0;
-}
-
 void tb_require(void)
 {
-	struct ifreq ifr;
-	int fd;
-
-	if (geteuid() != 0) {
-		printf("SKIP: needs root for BPF_PROG_TEST_RUN\n");
-		exit(77);
-	}
+	prog_run_require_root();
 	/* Clones are redirected to this private namespace's loopback. */
-	if (unshare(CLONE_NEWNET)) {
-		printf("SKIP: cannot create a network namespace: %s\n", strerror(errno));
+	if (prog_run_private_netns())
 		exit(77);
-	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	ifr.ifr_flags = IFF_UP;
-	if (fd < 0 || ioctl(fd, SIOCSIFFLAGS, &ifr)) {
-		printf("SKIP: cannot bring up lo in the test namespace\n");
-		exit(77);
-	}
-	close(fd);
-	libbpf_set_print(quiet);
 }
 
 int tb_open(struct tb *t, const struct tb_cfg *cfg)
@@ -70,7 +45,9 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_line_ifindex = cfg->line_ifindex ? cfg->line_ifindex : 1;
 	t->skel->rodata->cfg_out_ifindex = 1;
 	t->skel->rodata->cfg_class_pool = cfg->classes ? cfg->classes : 16;
-	t->skel->rodata->cfg_htb_rate_Bps = 1500000;
+	t->skel->rodata->cfg_htb_rate_Bps = cfg->htb_rate_Bps ? cfg->htb_rate_Bps : 1500000;
+	t->skel->rodata->cfg_htb_stab_hold_ns = cfg->htb_stab_hold_ns;
+	t->skel->rodata->cfg_line_park_ifindex = cfg->line_park_ifindex;
 	t->skel->rodata->cfg_adaptive = cfg->adaptive;
 	t->skel->rodata->cfg_budget = cfg->budget;
 	t->skel->rodata->cfg_replicas = cfg->replicas;
@@ -82,10 +59,7 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	}
 	err = hedger_bpf__load(t->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES) {
-			printf("SKIP: cannot load BPF programs: %s\n", strerror(-err));
-			exit(77);
-		}
+		prog_run_skip_unprivileged(err);
 		return err;
 	}
 	fd = bpf_map__fd(t->skel->maps.services);
@@ -256,28 +230,21 @@ int tb_run(struct tb *t, struct bpf_program *prog, const struct tb_pkt *p, uint3
 	struct __sk_buff ctx;
 	static struct tb_pkt scratch;
 	struct tb_pkt *o = out ? out : &scratch;
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct prog_run r = { .in = p->data, .len = p->len, .out = o->data,
+			      .out_size = sizeof(o->data), .ctx_in = &ctx,
+			      .ctx_out = &tb_last_ctx };
 	int err;
 
 	memset(&ctx, 0, sizeof(ctx));
 	if (mark == TB_MARK_CLONE)
 		mark = tb_clone_mark(t, p);
 	ctx.mark = mark;
-	opts.data_in = p->data;
-	opts.data_size_in = p->len;
-	opts.data_out = o->data;
-	opts.data_size_out = sizeof(o->data);
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
 	memset(&tb_last_ctx, 0, sizeof(tb_last_ctx));
-	opts.ctx_out = &tb_last_ctx;
-	opts.ctx_size_out = sizeof(tb_last_ctx);
-	opts.repeat = 1;
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	err = prog_run(bpf_program__fd(prog), &r);
 	if (err)
-		return -errno;
-	o->len = opts.data_size_out;
-	*retval = (int)opts.retval;
+		return err;
+	o->len = r.out_len;
+	*retval = r.retval;
 	return 0;
 }
 

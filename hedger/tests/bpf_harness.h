@@ -11,6 +11,7 @@
 #include "check.h"
 #include "hedger.h"
 #include "hedger.skel.h"
+#include "prog_run.h"
 
 #define TB_ACT_UNSPEC (-1)
 #define TB_ACT_SHOT 2
@@ -32,6 +33,9 @@ struct tb_cfg {
 	uint32_t classes;
 	uint64_t delay_ns;
 	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
+	uint64_t htb_rate_Bps;	/* 0: 1.5 MB/s */
+	uint64_t htb_stab_hold_ns;	/* !0: htb line with a size table (two passes) */
+	uint32_t line_park_ifindex;	/* !0: size-table clones enter there (--line-cpu) */
 	bool adaptive, budget, replicas, tied;	/* policy paths (rodata switches) */
 	int proto;		/* enum hedger_proto */
 };

@@ -65,6 +65,20 @@ labenv_pair() {
 	ip -n "$NS_C" -6 neigh replace "$SERVER_ADDR6" lladdr "$mac" dev "$DEV_C" nud permanent
 }
 
+# labenv_instance - after labenv_pair, for the tests that end hedgers and
+# look at what remains: bpftool on PATH (else skip), IFX (the client dev's
+# ifindex), STATE (the hedger's state file for that dev), H ARGS... (the
+# hedger in the client namespace) and out (a file for its output).
+labenv_instance() {
+	command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
+	command -v bpftool >/dev/null || skip "needs bpftool"
+	IFX=$(ip netns exec "$NS_C" cat /sys/class/net/"$DEV_C"/ifindex 2>/dev/null ||
+	      ip -n "$NS_C" -o link show "$DEV_C" | cut -d: -f1)
+	STATE=/run/kernel-hedge/net$NS_C_INO-$IFX.state
+	out=$WORK/hedger.out
+}
+H() { ip netns exec "$NS_C" "$HEDGER_BUILD/hedger" "$@"; }
+
 labenv_cleanup() {
 	stop_tracked
 	[ "${LAB_UP:-0}" = 1 ] && "$LAB_SH" down --quiet --prefix "$LAB_PREFIX" >/dev/null 2>&1
@@ -76,6 +90,9 @@ labenv_cleanup() {
 }
 
 labenv_track() { track "$1"; }
+
+# word LINE KEY - the word after KEY in a line of "key value" pairs.
+word() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
 
 # labenv_server K NAME [ARGS] - chaos-server on replica K, port 9999.
 labenv_server() {

@@ -43,7 +43,8 @@ static void test_defaults(void)
 	CHECK_EQ(o.delay_max_ns, 50000000, "delay-max");
 	CHECK_EQ(o.delay_period_ns, 100000000, "delay-period");
 	CHECK_EQ(o.budget_burst, 10, "burst");
-	CHECK(!o.budget_on && !o.any_replicas && !o.tied && !o.no_neigh && !o.help, "features off");
+	CHECK(!o.budget_on && !o.any_replicas && !o.tied && !o.no_neigh && !o.htb_dummies && !o.help,
+	      "features off");
 	CHECK_EQ(aopts_max_delay_ns(&o), 10000000, "longest hold = the fixed delay");
 }
 
@@ -51,14 +52,14 @@ static void test_values(void)
 {
 	OK(&o, DEV, SVC, "--delay", "5ms", "--backend", "htb", "--id-offset", "4", "--id-width", "2",
 	   "--id-endian", "be", "--scoreboard-size", "1024", "--classes", "4096", "--htb-calib",
-	   "1ms", "--hook", "tc", "--no-redirect-neigh", "--interval", "0");
+	   "1ms", "--hook", "tc", "--no-redirect-neigh", "--htb-dummies", "--interval", "0");
 	CHECK_EQ(o.delay_ns, 5000000, "delay");
 	CHECK_EQ(o.backend, HEDGER_BACKEND_HTB, "backend");
 	CHECK(o.id_offset == 4 && o.id_width == 2 && o.id_be, "id window");
 	CHECK(o.sb_size == 1024 && o.classes == 4096, "sizes");
 	CHECK_EQ(o.htb_calib_ns, 1000000, "calib");
 	CHECK_EQ(o.hook, HOOK_TC, "hook");
-	CHECK(o.no_neigh && o.interval_ns == 0, "flags");
+	CHECK(o.no_neigh && o.htb_dummies && o.interval_ns == 0, "flags");
 	OK(&o, "-d", "lo", "-s", "[2001:2::2]:53", "-t", "300us", "-b", "recirc", "-i", "2s");
 	CHECK_EQ(o.services[0].ep[0].family, 6, "IPv6 service");
 	CHECK_EQ(o.backend, HEDGER_BACKEND_RECIRC, "short options");
@@ -204,6 +205,23 @@ static void test_calib(void)
 	OK(&o, DEV, SVC, "--htb-calib", "0");
 }
 
+/* --line-cpu: only the size-table hold (htb, fixed delay) has a receive
+ * step to steer. */
+static void test_line_cpu(void)
+{
+	OK(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "1");
+	CHECK(o.line_cpu_on && o.line_cpu == 1, "line cpu");
+	OK(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "0");
+	CHECK(o.line_cpu_on && o.line_cpu == 0, "line cpu 0 is a CPU, not 'off'");
+	BAD(&o, DEV, SVC, "--line-cpu", "1");				/* auto may pick edt */
+	BAD(&o, DEV, SVC, "--backend", "recirc", "--line-cpu", "1");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--htb-dummies", "--line-cpu", "1");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--delay", "p95", "--line-cpu", "1");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "1024");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "-1");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "one");
+}
+
 static void test_id_window(void)
 {
 	OK(&o, DEV, SVC, "--id-offset", "65503", "--id-width", "4");	/* ends at 65507 */
@@ -300,6 +318,7 @@ int main(void)
 	test_endpoints();
 	test_delay_rules();
 	test_calib();
+	test_line_cpu();
 	test_id_window();
 	test_proto_scope();
 	test_replica_rules();

@@ -2,21 +2,28 @@
  * and is passed (latency recorded); a second reply for it is dropped in the
  * kernel and counted; a reply nobody asked for is passed and counted; a
  * completed id reused by a new request is tracked (and cloned) again. */
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
 #include "bpf_harness.h"
+#include "latency_hist.h"
 
+/* hist_total - samples in service @idx's latency histogram, every CPU;
+ * ~0 when it cannot be read. */
 static uint64_t hist_total(struct tb *t, uint32_t idx)
 {
-	struct hedger_hist h[512];
+	struct lathist *h = calloc((size_t)t->ncpu, sizeof(*h));
 	uint64_t n = 0;
 
-	if (t->ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.latency_hist), &idx, h))
+	if (!h || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.latency_hist), &idx, h)) {
+		free(h);
 		return ~0ULL;
+	}
 	for (int c = 0; c < t->ncpu; c++)
-		for (int s = 0; s < HEDGER_HIST_SLOTS; s++)
-			n += h[c].slot[s];
+		for (uint32_t b = 0; b < LATHIST_BUCKETS; b++)
+			n += h[c].counts[b];
+	free(h);
 	return n;
 }
 

@@ -89,6 +89,10 @@ done
 echo "ok: getopt errors exit 2"
 # The hedger's own devices are no client interface.
 expect_error "--dev khd77a is one of the hedger's own devices" attach --dev khd77a $S
+expect_error "--line-cpu needs --backend htb" attach --dev "$DEV_C" $S --line-cpu 1
+# A CPU this machine does not have: refused after the line exists, which
+# must then be gone again.
+expect_error "--line-cpu 1023: this machine has CPUs" attach --dev "$DEV_C" $S --backend htb --line-cpu 1023
 expect_error "--dev khp4242b is one of the hedger's own devices" attach --dev khp4242b $S
 # No privilege: run as nobody.
 if command -v setpriv >/dev/null; then

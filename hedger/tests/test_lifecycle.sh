@@ -10,16 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/labenv.sh"
 BUILD=${HEDGER_BUILD:?set by meson}
 HOOK=${1:?tcx or tc}
-command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
-command -v bpftool >/dev/null || skip "needs bpftool"
 
 labenv_require_lab
 labenv_pair
-out=$WORK/hedger.out
-IFX=$(ip netns exec "$NS_C" cat /sys/class/net/"$DEV_C"/ifindex 2>/dev/null ||
-      ip -n "$NS_C" -o link show "$DEV_C" | cut -d: -f1)
-STATE=/run/kernel-hedge/net$NS_C_INO-$IFX.state
-H() { ip netns exec "$NS_C" "$BUILD/hedger" "$@"; }
+labenv_instance
 
 start() {
 	# Not through H(): a backgrounded function is a subshell that would get the signals.

@@ -20,15 +20,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/labenv.sh"
 BUILD=${HEDGER_BUILD:?set by meson}
 HOOK=${1:?tcx or tc}
-command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
-command -v bpftool >/dev/null || skip "needs bpftool"
 
 labenv_require_lab
 labenv_pair
-out=$WORK/hedger.out
-IFX=$(ip netns exec "$NS_C" cat /sys/class/net/"$DEV_C"/ifindex)
-STATE=/run/kernel-hedge/net$NS_C_INO-$IFX.state
-H() { ip netns exec "$NS_C" "$BUILD/hedger" "$@"; }
+labenv_instance
 ATTACH=(attach --dev "$DEV_C" --service "$ADDR_S:9999" --backend htb --hook "$HOOK" --classes 16
 	--interval 0)
 

@@ -19,7 +19,6 @@ command -v jq >/dev/null || skip "needs jq"
 labenv_require_lab
 labenv_pair
 SVC=$ADDR_S:9999
-H() { ip netns exec "$NS_C" "$BUILD/hedger" "$@"; }
 
 ip netns exec "$NS_S" "$BUILD/tests/udp_probe" sink --bind "$SVC" --duration 20s --reply \
 	--reply-delay 20ms >"$WORK/sink" &

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "emu.h"
+#include "emu_calib.h"
 #include "emu_opts.h"	/* struct emu_params, before the skeleton */
 #include "emu.skel.h"
 #include "emu_tc.h"
@@ -23,6 +24,10 @@
 /* Dummy size at the longest delay: under change_tail's ~16 KB, and far over
  * an Ethernet frame at all but the shortest delays of a wide jitter. */
 #define EMU_DUMMY_AT_MAX 12000ULL
+/* --calib auto: holds measured, and their length bounds. */
+#define EMU_CALIB_SAMPLES 500
+#define EMU_CALIB_MIN_HOLD 200000ULL
+#define EMU_CALIB_MAX_HOLD 1000000ULL
 
 static const char *const counter_names[] = {
 #define EMU_COUNTER_NAME(e, n, h) n,
@@ -35,7 +40,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: emu attach --dev IF [--delay D [--jitter J [--distribution uniform|normal]]]\n"
 		"                  [--loss P | --gemodel P,R,1-H,1-K] [--duplicate P] [--reorder P]\n"
-		"                  [--seed N] [--classes N] [--calib D]\n"
+		"                  [--seed N] [--classes N] [--calib D|auto]\n"
 		"       emu check [attach options without --dev]   validate only\n"
 		"       emu stats --dev IF\n"
 		"       emu detach --dev IF\n"
@@ -50,7 +55,8 @@ static void usage(FILE *f)
 		"  --seed N          random stream seed (default 1): same seed, same decisions\n"
 		"  --classes N       HTB classes holding delayed packets (default 1024):\n"
 		"                    at least packet rate x (largest delay + 1 ms)\n"
-		"  --calib D         shorten each hold by D (HTB watchdog lateness)\n"
+		"  --calib D|auto    shorten each hold by D (HTB watchdog lateness); auto: measure\n"
+		"                    it on IF now (500 holds of min(delay, 1ms), ~0.7 s)\n"
 		"\n"
 		"Examples:\n"
 		"  ip netns exec kh1a2b-client emu attach --dev kh1a2b-cli --delay 5ms --jitter 1ms --loss 1%%\n"
@@ -72,6 +78,33 @@ static int dev_index(const char *dev)
 	if (!ifindex)
 		log_error("no interface '%s' in this network namespace", dev);
 	return ifindex;
+}
+
+/* calibrate - --calib auto: the mean lateness of HTB releases on this
+ * device now (winsorized at its P99), measured on holds as long as the
+ * delay up to EMU_CALIB_MAX_HOLD (the lateness does not grow with the hold,
+ * and lab.sh up should stay quick). */
+static int calibrate(struct nl_handle *nl, int ifindex, struct emu_config *c)
+{
+	uint64_t hold = c->p.delay_ns < EMU_CALIB_MAX_HOLD ? c->p.delay_ns : EMU_CALIB_MAX_HOLD;
+	struct emu_calib m;
+	int err;
+
+	if (hold < EMU_CALIB_MIN_HOLD)
+		hold = EMU_CALIB_MIN_HOLD;
+	err = emu_calib_measure(nl, ifindex, c->classes + 1, hold, EMU_CALIB_SAMPLES, &m);
+	if (err) {
+		log_error("--calib auto: measuring HTB's release on %s failed: %s", c->dev, strerror(-err));
+		return err;
+	}
+	c->calib_ns = m.winsor_mean_ns > 0 ? (uint64_t)m.winsor_mean_ns : 0;
+	if (c->calib_ns > c->p.delay_ns / 2)
+		c->calib_ns = c->p.delay_ns / 2;
+	printf("emu: %s: calib auto: %u holds of %luns: lateness p50 %ldns mean %ldns winsorized %ldns "
+	       "p99 %ldns max %ldns -> calib %luns\n",
+	       c->dev, m.samples, (unsigned long)m.hold_ns, (long)m.p50_ns, (long)m.mean_ns,
+	       (long)m.winsor_mean_ns, (long)m.p99_ns, (long)m.max_ns, (unsigned long)c->calib_ns);
+	return 0;
 }
 
 static int cmd_attach(int argc, char **argv)
@@ -116,14 +149,7 @@ static int cmd_attach(int argc, char **argv)
 	skel->rodata->cfg_ifindex = (uint32_t)ifindex;
 	skel->rodata->cfg_class_pool = c.p.delay_ns ? c.classes : 0;
 	skel->rodata->cfg_rate_Bps = rate;
-	skel->rodata->cfg_calib_bytes = c.calib_ns * rate / 1000000000ULL;
 	bpf_map__set_max_entries(skel->maps.emu_busy, c.classes);
-	err = emu_bpf__load(skel);
-	if (err) {
-		log_error("cannot load the BPF program: %s%s", strerror(-err),
-			  err == -EPERM ? " (root or CAP_BPF + CAP_NET_ADMIN needed)" : "");
-		goto cleanup;
-	}
 
 	err = nl_open(&nl);
 	if (err) {
@@ -145,6 +171,18 @@ static int cmd_attach(int argc, char **argv)
 				  nl.err_msg);
 			goto cleanup;
 		}
+	}
+	if (c.calib_auto && c.p.delay_ns) {
+		err = calibrate(&nl, ifindex, &c);
+		if (err)
+			goto cleanup;
+	}
+	skel->rodata->cfg_calib_bytes = c.calib_ns * rate / 1000000000ULL;
+	err = emu_bpf__load(skel);
+	if (err) {
+		log_error("cannot load the BPF program: %s%s", strerror(-err),
+			  err == -EPERM ? " (root or CAP_BPF + CAP_NET_ADMIN needed)" : "");
+		goto cleanup;
 	}
 	err = emu_tc_attach(ifindex, bpf_program__fd(skel->progs.emu_egress), &hook_created);
 	if (err) {

@@ -153,7 +153,8 @@ int emu_parse_attach(int argc, char **argv, struct emu_config *c, bool need_dev)
 			c->classes = (uint32_t)v;
 			break;
 		case 'K':
-			if (parse_duration_ns("--calib", optarg, &c->calib_ns))
+			c->calib_auto = !strcmp(optarg, "auto");
+			if (!c->calib_auto && parse_duration_ns("--calib", optarg, &c->calib_ns))
 				return 2;
 			break;
 		case 'h':
@@ -185,6 +186,10 @@ int emu_parse_attach(int argc, char **argv, struct emu_config *c, bool need_dev)
 	}
 	if (c->p.reorder && !c->p.delay_ns) {
 		log_error("--reorder needs a --delay (reordered packets skip it)");
+		return 2;
+	}
+	if (c->calib_auto && c->classes >= 65535) {
+		log_error("--calib auto needs a class of its own: --classes at most 65534");
 		return 2;
 	}
 	if (c->p.dist == EMU_DIST_UNIFORM) {

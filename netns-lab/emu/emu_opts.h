@@ -11,6 +11,7 @@ struct emu_config {
 	bool have_delay, have_jitter, have_loss, have_gemodel;
 	uint32_t classes;	/* HTB leaves (only with a delay) */
 	uint64_t calib_ns;	/* shortens every hold (HTB watchdog lateness) */
+	bool calib_auto;	/* --calib auto: measure it at attach */
 	uint64_t max_hold_ns;	/* longest delay the distribution can draw */
 };
 

@@ -10,7 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "udp_pkt.h"
 #include <arpa/inet.h>
 #include "budget.h"
@@ -24,23 +25,20 @@ static uint32_t repeat = 200000;
 
 static void bench(const char *name, struct bpf_program *prog, const void *pkt, uint32_t len)
 {
-	static const uint8_t frame[34] = {
-		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00,
-		0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2,
-	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = repeat);
+	struct prog_run r = { .in = pkt, .len = len, .repeat = repeat };
 	struct bpf_prog_info info;
 	uint32_t info_len = sizeof(info);
+	int err;
 
-	opts.data_in = pkt ? pkt : frame;
-	opts.data_size_in = pkt ? len : sizeof(frame);
 	memset(&info, 0, sizeof(info));
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) ||
-	    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &info_len)) {
-		fprintf(stderr, "bench_policy: %s: %s\n", name, strerror(errno));
+	err = prog_run(bpf_program__fd(prog), &r);
+	if (!err && bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &info_len))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "bench_policy: %s: %s\n", name, strerror(-err));
 		exit(1);
 	}
-	printf("%-28s %6u %8u\n", name, opts.duration, info.verified_insns);
+	printf("%-28s %6u %8u\n", name, r.duration_ns, info.verified_insns);
 }
 
 static void set_svc(int fd, uint64_t fill_per_bucket)
@@ -73,12 +71,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_policy: REPEAT must be a positive integer\n");
 		return 1;
 	}
-	ph_require_root();
+	prog_run_require_root();
 	lh = lathist_test_bpf__open_and_load();
 	bt = budget_test_bpf__open_and_load();
 	nt = nat_test_bpf__open_and_load();
 	if (!lh || !bt || !nt)
-		ph_load_failed("policy test objects", -errno);
+		prog_run_load_failed("policy test objects", -errno);
 	printf("%-28s %6s %8s\n", "program", "ns/run", "insns");
 
 	lh->bss->in_ns = 1500000;

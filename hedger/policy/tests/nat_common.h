@@ -6,7 +6,8 @@
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "nat.h"
 #include "udp_pkt.h"
 #include "nat_test.skel.h"
@@ -43,15 +44,15 @@ static inline int nat_run(struct nat_test_bpf *skel, const struct frame *in, int
 			  const struct nat_endpoint *to, struct frame *out,
 			  struct nat_endpoint *was)
 {
-	int retval, err;
+	struct prog_run r = { .in = in->d, .len = in->len, .out = out->d, .out_size = sizeof(out->d) };
+	int err;
 
 	skel->bss->in_to = *to;
 	skel->bss->in_side = (uint32_t)side;
 	skel->bss->out_err = 1;
 	memset(&skel->bss->out_was, 0, sizeof(skel->bss->out_was));
-	out->len = sizeof(out->d);
-	err = ph_run(bpf_program__fd(skel->progs.nat_rewrite_prog), in->d, in->len, 1, out->d,
-		     &out->len, &retval);
+	err = prog_run(bpf_program__fd(skel->progs.nat_rewrite_prog), &r);
+	out->len = r.out_len;
 	if (err) {
 		CHECK(0, "test run: %s", strerror(-err));
 		return err;

@@ -9,7 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "budget.h"
 #include "budget_test.skel.h"
 
@@ -41,7 +42,7 @@ static struct budget budget_get(void)
 
 static void run(struct bpf_program *prog, uint32_t repeat)
 {
-	if (ph_run_simple(bpf_program__fd(prog), repeat))
+	if (prog_run_simple(bpf_program__fd(prog), repeat))
 		CHECK(0, "test run: %s", strerror(errno));
 }
 
@@ -100,7 +101,7 @@ static void test_burst_cap(void)
 #define THREAD_RUNS 1000000
 static void *hammer(void *arg)
 {
-	return (void *)(long)ph_run_simple(bpf_program__fd(skel->progs.budget_request_prog),
+	return (void *)(long)prog_run_simple(bpf_program__fd(skel->progs.budget_request_prog),
 					   THREAD_RUNS);
 }
 
@@ -137,10 +138,10 @@ static void test_concurrent(void)
 
 int main(void)
 {
-	ph_require_root();
+	prog_run_require_root();
 	skel = budget_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("budget_test", -errno);
+		prog_run_load_failed("budget_test", -errno);
 	map_fd = bpf_map__fd(skel->maps.budgets);
 
 	test_every_request_hedges(50, 10, 10000);	/* --budget 5% --budget-burst 10 */

@@ -8,7 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "latency_hist.h"
 #include "lathist_test.skel.h"
 
@@ -67,7 +68,7 @@ static void record(uint32_t key, uint64_t ns)
 {
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
 		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
@@ -76,7 +77,7 @@ static uint64_t percentile(uint32_t key, uint32_t permille)
 	skel->bss->in_svc = key;
 	skel->bss->in_permille = permille;
 	skel->bss->out_ns = ~0ull;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_percentile_prog), 1))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_percentile_prog), 1))
 		CHECK(0, "test run of percentile: %s", strerror(errno));
 	return skel->bss->out_ns;
 }
@@ -188,11 +189,11 @@ int main(void)
 {
 	int err;
 
-	ph_require_root();
+	prog_run_require_root();
 	ref_init();
 	skel = lathist_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("lathist_test", -errno);
+		prog_run_load_failed("lathist_test", -errno);
 	map_fd = bpf_map__fd(skel->maps.svcs);
 
 	test_known_values();

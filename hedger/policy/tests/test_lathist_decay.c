@@ -8,7 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "latency_hist.h"
 #include "lathist_test.skel.h"
 
@@ -32,14 +33,14 @@ static void record(uint64_t ns, uint32_t times)
 {
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), times))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), times))
 		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
 static void recompute(void)
 {
 	skel->bss->in_svc = key;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_recompute_prog), 1))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_recompute_prog), 1))
 		CHECK(0, "test run of recompute: %s", strerror(errno));
 }
 
@@ -100,10 +101,10 @@ int main(void)
 	struct lathist_svc s;
 	uint64_t old_delay;
 
-	ph_require_root();
+	prog_run_require_root();
 	skel = lathist_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("lathist_test", -errno);
+		prog_run_load_failed("lathist_test", -errno);
 	map_fd = bpf_map__fd(skel->maps.svcs);
 
 	memset(&s, 0, sizeof(s));

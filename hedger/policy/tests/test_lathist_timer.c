@@ -13,7 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "harness.h"
+#include "check.h"
+#include "prog_run.h"
 #include "latency_hist.h"
 #include "lathist_test.skel.h"
 
@@ -49,7 +50,7 @@ static void record(uint64_t ns)
 {
 	skel->bss->in_svc = key;
 	skel->bss->in_ns = ns;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_record_prog), 1))
 		CHECK(0, "test run of record: %s", strerror(errno));
 }
 
@@ -57,7 +58,7 @@ static int arm(void)
 {
 	skel->bss->in_svc = key;
 	skel->bss->out_err = -1;
-	if (ph_run_simple(bpf_program__fd(skel->progs.lathist_arm_prog), 1))
+	if (prog_run_simple(bpf_program__fd(skel->progs.lathist_arm_prog), 1))
 		return -errno;
 	return skel->bss->out_err;
 }
@@ -123,10 +124,10 @@ int main(void)
 	double first_ms;
 	int err;
 
-	ph_require_root();
+	prog_run_require_root();
 	skel = lathist_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("lathist_test", -errno);
+		prog_run_load_failed("lathist_test", -errno);
 	map_fd = bpf_map__fd(skel->maps.svcs);
 
 	/* The loader's part: configure before arming (an update cancels a timer). */

@@ -162,7 +162,7 @@ int main(void)
 	LIBBPF_OPTS(bpf_tc_opts, opts);
 	int err;
 
-	ph_require_root();
+	prog_run_require_root();
 	if (unshare(CLONE_NEWNET)) {
 		printf("SKIP: cannot create a network namespace: %s\n", strerror(errno));
 		return 77;
@@ -179,7 +179,7 @@ int main(void)
 	}
 	skel = nat_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("nat_test", -errno);
+		prog_run_load_failed("nat_test", -errno);
 	err = bpf_tc_hook_create(&hook);
 	if (!err || err == -EEXIST) {
 		opts.prog_fd = bpf_program__fd(skel->progs.nat_lo_egress);

@@ -51,10 +51,10 @@ int main(void)
 {
 	static const uint32_t payloads[] = { 1, 8, 33, 200 };
 
-	ph_require_root();
+	prog_run_require_root();
 	skel = nat_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("nat_test", -errno);
+		prog_run_load_failed("nat_test", -errno);
 
 	for (size_t p = 0; p < sizeof(payloads) / sizeof(payloads[0]); p++) {
 		check_roundtrip(4, false, payloads[p], (uint32_t)p);

@@ -140,10 +140,10 @@ int main(void)
 {
 	static const uint32_t payloads[] = { 0, 13, 64 };
 
-	ph_require_root();
+	prog_run_require_root();
 	skel = nat_test_bpf__open_and_load();
 	if (!skel)
-		ph_load_failed("nat_test", -errno);
+		prog_run_load_failed("nat_test", -errno);
 
 	for (int family = 4; family <= 6; family += 2)
 		for (int side = NAT_DST; side <= NAT_SRC; side++)

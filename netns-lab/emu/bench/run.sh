@@ -4,6 +4,9 @@
 # configured delay and jitter, Bernoulli and Gilbert-Elliott loss against the
 # model (99% binomial interval, burst lengths), CPU per packet (the program's
 # own run time with fd-scoped BPF statistics) and CPU while packets wait.
+# Fixed delays run raw, with --calib set from the raw run's median, and
+# with --calib auto; with bpftrace, the HTB watchdog's lateness is split
+# into timer and softirq parts. Each block records the machine's load.
 # Usage: run.sh [BUILD_DIR] [--quick]   -> results/bench/linkemu-<UTC>.txt
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -34,6 +37,21 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '%s\n' "$*" | tee -a "$OUT"; }
+# machine_note - load average, and busy and steal shares of all CPUs since
+# the previous call (/proc/stat): what else the machine was doing.
+STAT_PREV=""
+machine_note() {
+	local now
+	now=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+	if [ -n "$STAT_PREV" ]; then
+		awk -v a="$STAT_PREV" -v b="$now" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+			split(a, x, " "); split(b, y, " "); t = y[3] - x[3]
+			printf "load %s, CPUs busy %.0f%% (keep-awake spinners included), steal %.1f%%", l, 100 * (y[1] - x[1]) / t, 100 * (y[2] - x[2]) / t }'
+	else
+		printf 'load %s' "$(cut -d' ' -f1-3 /proc/loadavg)"
+	fi
+	STAT_PREV=$now
+}
 get() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 
 # measure FILE COUNT [RATE] - client -> server, the receiver's summary in FILE.
@@ -86,6 +104,7 @@ delay_row() {	# LABEL D_NS FILE
 			(p999 - d) / 1e3, (mx - d) / 1e3, (mn - d) / 1e3, lost, reo }' | tee -a "$OUT"
 }
 say "## fixed delay D, $N_DELAY datagrams each (error = measured one-way - D; path = baseline mean)"
+machine_note >/dev/null
 for d in 1ms 5ms 20ms; do
 	dn=$(awk -v d="${d%ms}" 'BEGIN { printf "%d", d * 1e6 }')
 	attach --delay "$d"
@@ -101,8 +120,37 @@ for d in 1ms 5ms 20ms; do
 	measure "$TMP/c$d" "$N_DELAY"
 	detach
 	delay_row "D=$d calib $calib" "$dn" "$TMP/c$d"
+	# --calib auto: emu measures the lateness itself at attach (mean,
+	# winsorized at P99, of 500 holds on this device).
+	ip netns exec "$CLIENT_NS" "$EMU" attach --dev "$CLIENT_IF" --delay "$d" --calib auto >"$TMP/auto"
+	measure "$TMP/a$d" "$N_DELAY"
+	detach
+	delay_row "D=$d calib auto $(sed -n 's/.*-> calib \([0-9]*\)ns$/\1/p' "$TMP/auto" | awk '{ printf "%dus", $1 / 1000 }')" "$dn" "$TMP/a$d"
+	say "  (attach: $(sed -n 's/.*calib auto: //p' "$TMP/auto"))"
+	say "  (machine during the D=$d rows: $(machine_note))"
 done
 say ""
+if command -v bpftrace >/dev/null; then
+	# Where the lateness is: the watchdog hrtimer's expiry to its callback
+	# (timer interrupt), and the callback to HTB's dequeue (NET_TX softirq).
+	say "## release lateness of HTB's watchdog, D = 5ms calib 0, $N_DELAY datagrams (bpftrace, the client veth's HTB)"
+	attach --delay 5ms
+	bpftrace "$ROOT/netns-lab/emu/bench/watchdog.bt" \
+		"$(ip netns exec "$CLIENT_NS" cat "/sys/class/net/$CLIENT_IF/ifindex")" \
+		"$(stat -L -c %i "/run/netns/$CLIENT_NS")" >"$TMP/bt" 2>"$TMP/bt.err" &
+	btpid=$!
+	# Its probes are live once it says so (seconds to start here).
+	for _ in $(seq 150); do grep -q '^Attaching' "$TMP/bt" && break; sleep 0.2; done
+	sleep 1
+	measure "$TMP/w" "$N_DELAY"
+	kill -TERM "$btpid" 2>/dev/null || true	# SIGINT is ignored by a background job
+	wait "$btpid" 2>/dev/null || true
+	detach
+	delay_row "D=5ms calib 0 (traced)" 5000000 "$TMP/w"
+	grep -v -e '^$' -e '^Attaching' "$TMP/bt" | tee -a "$OUT"
+	say "  (machine during this row: $(machine_note))"
+	say ""
+fi
 
 # ---- jitter ----------------------------------------------------------------
 say "## jitter, D = 5ms, $N_DELAY datagrams (one-way minus the path's mean)"

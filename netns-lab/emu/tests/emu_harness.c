@@ -1,45 +1,29 @@
 /* emu_harness.c: see emu_harness.h. */
 #include <errno.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "emu_harness.h"
+#include "prog_run.h"
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap) { return 0; }
 
 int eh_enter_netns(void)
 {
-	struct ifreq ifr;
-	int fd;
+	int err;
 
 	if (geteuid() != 0) {
 		printf("SKIP: needs root (BPF_PROG_TEST_RUN, a private netns)\n");
 		return 77;
 	}
-	if (unshare(CLONE_NEWNET)) {
-		printf("SKIP: cannot create a network namespace: %s\n", strerror(errno));
-		return 77;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	ifr.ifr_flags = IFF_UP;
-	if (fd < 0 || ioctl(fd, SIOCSIFFLAGS, &ifr)) {
-		printf("SKIP: cannot bring up lo in the test namespace\n");
-		if (fd >= 0)
-			close(fd);
-		return 77;
-	}
-	close(fd);
+	err = prog_run_private_netns();
+	if (err)
+		return err;
 	libbpf_set_print(quiet);
 	return 0;
 }
@@ -108,18 +92,17 @@ int eh_run(struct eh *h, uint32_t mark, uint32_t *prio, int *same)
 	uint8_t in[128], out[2048];
 	struct __sk_buff ctx = { .mark = mark }, ctx_out = { 0 };
 	uint32_t len = build_frame(in, h->ethertype);
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out), .repeat = 1);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(h->skel->progs.emu_egress), &o);
+	struct prog_run r = { .in = in, .len = len, .out = out, .out_size = sizeof(out),
+			      .ctx_in = &ctx, .ctx_out = &ctx_out };
+	int err = prog_run(bpf_program__fd(h->skel->progs.emu_egress), &r);
 
 	if (err)
 		return err;
 	if (prio)
 		*prio = ctx_out.priority;
 	if (same)
-		*same = o.data_size_out == len && !memcmp(in, out, len);
-	return (int)o.retval;
+		*same = r.out_len == len && !memcmp(in, out, len);
+	return r.retval;
 }
 
 uint64_t eh_counter(struct eh *h, enum emu_counter c)
