@@ -12,6 +12,8 @@
 #   --requests N        measured requests per trial (overrides the profile)
 #   --warmup N          warm-up requests per trial (overrides the profile)
 #   --backend B         hedger delay-line backend for E1-E3, E5 (default: auto)
+#   --htb-hold H        how htb holds a clone at a fixed delay: size-table
+#                       (default) or dummies (hedger attach --htb-dummies)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
 #   --inventory FILE    run on the hosts of an Ansible inventory over ssh
@@ -49,6 +51,7 @@ done
 PROFILE=quick
 EXPERIMENTS=""
 BACKEND=auto
+HTB_HOLD=size-table   # --htb-hold; the hedger's option for it: HEDGER_HOLD_OPTS
 KEEP_AWAKE=0
 OUT=""
 BUILD=${BUILD_DIR:-build}
@@ -60,7 +63,7 @@ PORT=9999
 o_trials="" o_requests="" o_warmup=""
 INVENTORY=""   # --inventory: the hosts of an Ansible inventory instead of namespaces (lib/hosts.sh)
 
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_error() { echo "run_all.sh: error: $*" >&2; exit 2; }
 need() { [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value (try --help)"; }
 is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || usage_error "invalid $1 '$2': expected a positive integer"; }
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
     --requests) need "$@"; is_count "$1" "$2"; o_requests=$2; shift ;;
     --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || usage_error "invalid --warmup '$2'"; o_warmup=$2; shift ;;
     --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
+    --htb-hold) need "$@"; [[ $2 =~ ^(size-table|dummies)$ ]] || usage_error "invalid --htb-hold '$2': size-table or dummies"; HTB_HOLD=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
     --inventory) need "$@"; [ -f "$2" ] || usage_error "--inventory $2: no such file"; INVENTORY=$(readlink -f "$2"); shift ;;
     --out) need "$@"; OUT=$2; [[ $OUT == /* ]] || OUT=$CALLER_PWD/$OUT; shift ;;
@@ -86,6 +90,8 @@ while [ $# -gt 0 ]; do
 done
 
 ra_profile "$PROFILE"
+HEDGER_HOLD_OPTS=""
+[ "$HTB_HOLD" = dummies ] && HEDGER_HOLD_OPTS=--htb-dummies
 [ -z "$o_trials" ] || { TRIALS=$o_trials; SWEEP_TRIALS=$o_trials; }
 [ -z "$o_requests" ] || REQUESTS=$o_requests
 [ -z "$o_warmup" ] || WARMUP=$o_warmup

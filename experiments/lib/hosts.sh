@@ -183,7 +183,7 @@ ra_trial_body() {
     for k in $(seq "$CLIENTS"); do
       dir=$(hosts_node_var "CLIENT$k" DIR) ifc=$(hosts_node_var "CLIENT$k" IF)
       hosts_start "client$k" "hedger" "$tdir/hedger-c$k.log" "$dir/bin/hedger" attach --dev "$ifc" \
-        --service "$services" --delay "$delay" --backend "$backend"
+        --service "$services" --delay "$delay" --backend "$backend" ${HEDGER_HOLD_OPTS:-}
       pids+=("$HOSTS_LAST_PID")
     done
     hosts_wait_started "$tdir/hedger-c" CLIENT "hedger" "did not attach" '^(hedger: )?backend: ' 30 "${pids[@]}" ||

@@ -34,6 +34,7 @@ ra_meta_write() {
     echo "keep_awake=$([ "$KEEP_AWAKE" = 1 ] && echo yes || echo no)"
     echo "hedger_backend_requested=$BACKEND"
     echo "hedger_backend=pending"
+    echo "htb_hold=${HTB_HOLD:-size-table}"
     echo "e4_backends=$E4_BACKENDS"
     echo "lab_topology=pair"
     echo "server_addr=$SERVER_ADDR:$PORT"

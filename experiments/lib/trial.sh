@@ -162,7 +162,7 @@ ra_trial_body() {
 
   if [ "$hedged" = 1 ]; then
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" attach --dev "$CLIENT_IF" \
-      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" > "$tdir/hedger.log" 2>&1 &
+      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" ${HEDGER_HOLD_OPTS:-} > "$tdir/hedger.log" 2>&1 &
     hpid=$!
     RA_PIDS+=("$hpid")
     RA_HEDGER_PID=$hpid
