@@ -39,7 +39,9 @@ ready() {
 
 start() {
 	: >"$out"
-	ip netns exec "$NS_C" "$BUILD/hedger" "${ATTACH[@]}" "$@" >"$out" 2>&1 &
+	# SIGHUP back to its default: the hedger rightly keeps an inherited
+	# SIG_IGN (nohup), and whatever started this test may have ignored it.
+	ip netns exec "$NS_C" env --default-signal=HUP "$BUILD/hedger" "${ATTACH[@]}" "$@" >"$out" 2>&1 &
 	HPID=$!; track $HPID
 	ready || { cat "$out"; fail "hedger did not start"; }
 	PROGS=$(awk -F= '/^prog_/ { print $2 }' "$STATE")
