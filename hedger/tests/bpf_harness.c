@@ -97,109 +97,30 @@ uint32_t tb_payload_id(uint8_t *buf, uint32_t len, uint32_t off, uint32_t width,
 	return len;
 }
 
-/* One's complement sum of @n bytes, big-endian 16-bit words. */
-static uint32_t sum16(const uint8_t *b, uint32_t n, uint32_t sum)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		sum += (uint32_t)b[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold16(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* tb_udp_csum - write the UDP checksum of the datagram at @l4 (RFC 768),
- * computed here independently of the kernel, in the form @kind asks for. */
-static void tb_udp_csum(uint8_t *d, uint32_t l3, uint32_t l4, int family, int kind)
-{
-	uint16_t len = (uint16_t)(d[l4 + 4] << 8 | d[l4 + 5]), c;
-	uint32_t ph = family == 6 ? sum16(d + l3 + 8, 32, 0) : sum16(d + l3 + 12, 8, 0);
-
-	ph += 17 + len;
-	d[l4 + 6] = d[l4 + 7] = 0;
-	if (kind == TB_CSUM_PARTIAL) {
-		c = fold16(ph);
-	} else {
-		c = (uint16_t)~fold16(sum16(d + l4, len, ph));
-		if (c == 0)
-			c = 0xffff;
-		if (kind == TB_CSUM_BAD)
-			c = (uint16_t)(c + 1);
-	}
-	d[l4 + 6] = (uint8_t)(c >> 8);
-	d[l4 + 7] = (uint8_t)c;
-}
-
 void tb_build(struct tb_pkt *p, const struct tb_spec *s)
 {
-	uint8_t *d = p->data;
-	uint16_t sport = s->sport ? s->sport : s->reply ? TB_PORT : TB_CPORT;
-	uint16_t dport = s->dport ? s->dport : s->reply ? TB_CPORT : TB_PORT;
-	const char *src = s->family == 6 ? (s->reply ? TB_SERVER6 : TB_CLIENT6)
-					 : (s->reply ? TB_SERVER4 : TB_CLIENT4);
-	const char *dst = s->family == 6 ? (s->reply ? TB_CLIENT6 : TB_SERVER6)
-					 : (s->reply ? TB_CLIENT4 : TB_SERVER4);
-	uint32_t l3, l4, udp_len = 8 + s->payload_len;
-	uint16_t v16;
+	struct up_spec u = {
+		.family = s->family,
+		.sport = s->sport ? s->sport : s->reply ? TB_PORT : TB_CPORT,
+		.dport = s->dport ? s->dport : s->reply ? TB_CPORT : TB_PORT,
+		.src = s->family == 6 ? (s->reply ? TB_SERVER6 : TB_CLIENT6)
+				      : (s->reply ? TB_SERVER4 : TB_CLIENT4),
+		.dst = s->family == 6 ? (s->reply ? TB_CLIENT6 : TB_SERVER6)
+				      : (s->reply ? TB_CLIENT4 : TB_SERVER4),
+		.payload = s->payload,
+		.payload_len = s->payload_len,
+		.ip_opts = s->ip_opts,
+		.frag = s->frag,
+		.proto = s->proto,
+		.v6_nexthdr = s->v6_nexthdr,
+		.ethertype = s->ethertype,
+		.csum = s->csum == TB_CSUM_NONE ? UP_CSUM_GOOD : s->csum,
+		/* "none" exists in IPv4 only: IPv6 keeps a correct checksum. */
+		.no_csum = s->csum == TB_CSUM_NONE && s->family != 6,
+	};
 
 	memset(p, 0, sizeof(*p));
-	/* Ethernet: locally administered MACs. */
-	memcpy(d, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	d[12] = s->family == 6 ? 0x86 : 0x08;
-	d[13] = s->family == 6 ? 0xdd : 0x00;
-	l3 = 14;
-	if (s->family == 6) {
-		uint32_t ext = s->v6_nexthdr ? 8 : 0;
-
-		d[l3] = 0x60;
-		v16 = htons((uint16_t)(udp_len + ext));
-		memcpy(d + l3 + 4, &v16, 2);
-		d[l3 + 6] = s->v6_nexthdr ? s->v6_nexthdr : (s->proto ? s->proto : 17);
-		d[l3 + 7] = 64;
-		inet_pton(AF_INET6, src, d + l3 + 8);
-		inet_pton(AF_INET6, dst, d + l3 + 24);
-		l4 = l3 + 40;
-		if (ext) {	/* one 8-byte extension header, then UDP */
-			d[l4] = 17;
-			d[l4 + 1] = 0;
-			l4 += 8;
-		}
-	} else {
-		uint32_t ihl = 20 + s->ip_opts;
-
-		d[l3] = (uint8_t)(0x40 | (ihl / 4));
-		v16 = htons((uint16_t)(ihl + udp_len));
-		memcpy(d + l3 + 2, &v16, 2);
-		v16 = htons(s->frag);
-		memcpy(d + l3 + 6, &v16, 2);
-		d[l3 + 8] = 64;
-		d[l3 + 9] = s->proto ? s->proto : 17;
-		inet_pton(AF_INET, src, d + l3 + 12);
-		inet_pton(AF_INET, dst, d + l3 + 16);
-		/* Options: NOPs (1), so a parser that ignores ihl reads garbage. */
-		memset(d + l3 + 20, 1, s->ip_opts);
-		l4 = l3 + ihl;
-	}
-	v16 = htons(sport);
-	memcpy(d + l4, &v16, 2);
-	v16 = htons(dport);
-	memcpy(d + l4 + 2, &v16, 2);
-	v16 = htons((uint16_t)udp_len);
-	memcpy(d + l4 + 4, &v16, 2);
-	memcpy(d + l4 + 8, s->payload, s->payload_len);
-	p->len = l4 + udp_len;
-	if (s->csum != TB_CSUM_NONE || s->family == 6)
-		tb_udp_csum(d, l3, l4, s->family, s->csum);
-	if (s->ethertype) {
-		d[12] = (uint8_t)(s->ethertype >> 8);
-		d[13] = (uint8_t)s->ethertype;
-	}
+	p->len = up_build(p->data, &u);
 	if (s->truncate && s->truncate < p->len)
 		p->len = s->truncate;
 }

