@@ -16,7 +16,8 @@ sleep 1
 kill -KILL "$owner"
 wait "$owner" 2>/dev/null || true
 for _ in $(seq 100); do
-	[ -z "$(ip netns list | awk -v p="$p-" 'index($1, p) == 1')" ] && [ ! -e "/run/kernel-hedge-lab/$p.env" ] && break
+	[ -z "$(ip netns list | awk -v p="$p-" 'index($1, p) == 1')" ] && [ ! -e "/run/kernel-hedge-lab/$p.env" ] &&
+		t_netns_unused "$inodes" && break
 	sleep 0.1
 done
 t_assert_gone "$p" "$before" "$inodes"

@@ -85,6 +85,19 @@ t_assert_gone() {
 	done
 }
 
+# t_netns_unused INODES - true when no process is inside any of these
+# network namespaces (processes being torn down leave them a moment later
+# than the namespace's name goes).
+t_netns_unused() {
+	local nets ino
+	nets=$(readlink /proc/[0-9]*/ns/net 2>/dev/null || true)
+	for ino in $1; do
+		printf '%s
+' "$nets" | t_has -x "net:\[$ino\]" && return 1
+	done
+	return 0
+}
+
 # t_env_get KEY TEXT - the value of KEY in KEY=VALUE lines.
 t_env_get() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1; }
 
