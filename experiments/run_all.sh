@@ -5,7 +5,7 @@
 # Usage: experiments/run_all.sh [OPTIONS]
 #   --full              the paper profile: 5000 requests, 200 warm-up, 5 trials
 #                       per arm (default: quick, 2000/100/3, about 5 minutes)
-#   --experiments LIST  comma-separated subset of E1,...,E8 (default: all;
+#   --experiments LIST  comma-separated subset of E1,...,E8, E1lo, E3L (default: all;
 #                       "gate" is the CI regression gate's baseline + kernel,
 #                       "gate-kernel" its kernel arm alone)
 #   --trials N          trials per arm (overrides the profile)
@@ -29,7 +29,9 @@
 # Experiments: E1 reproduction (baseline, app-hedged, kernel-hedged); E1lo the
 # same over lo (client and server on one host, the reference's shape); E2 the
 # hedged arms under client CPU stress and GC pauses; E3 overhead without
-# faults; E4 the delay-line backends this kernel offers; E5 hedge delay sweep;
+# faults; E3L the same with client and server on CPU 0 and the hedger's
+# delay line on CPU 1 (hedger --line-cpu; needs 2 CPUs and htb); E4 the
+# delay-line backends this kernel offers; E5 hedge delay sweep;
 # E6 DNS (Knot DNS) and E7 memcached, real servers paused with SIGSTOP;
 # E8 packet loss (1% and 5%, Bernoulli and bursty, on requests and replies).
 # Exit status: 0, 2 on bad usage, 1 on a setup failure, 3 when some trials failed
@@ -63,7 +65,7 @@ PORT=9999
 o_trials="" o_requests="" o_warmup=""
 INVENTORY=""   # --inventory: the hosts of an Ansible inventory instead of namespaces (lib/hosts.sh)
 
-usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_error() { echo "run_all.sh: error: $*" >&2; exit 2; }
 need() { [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value (try --help)"; }
 is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || usage_error "invalid $1 '$2': expected a positive integer"; }
@@ -97,7 +99,7 @@ HEDGER_HOLD_OPTS=""
 [ -z "$o_warmup" ] || WARMUP=$o_warmup
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 for e in $EXPERIMENTS; do
-  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1, E1lo, E2 to E8, gate, gate-kernel)"
+  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1, E1lo, E2, E3, E3L, E4 to E8, gate, gate-kernel)"
 done
 [ "$(id -u)" = 0 ] || ra_die "root is needed for the network-namespace lab"
 if [ -n "$OUT" ] && [ -e "$OUT" ]; then
@@ -173,8 +175,21 @@ if [ -x "$HEDGER_BIN" ] && "$HEDGER_BIN" probe > "$RUN/hedger-probe.txt" 2>&1; t
   found=$(awk -F': ' '$1 == "available" { gsub(/, */, " ", $2); print $2 }' "$RUN/hedger-probe.txt")
   [ -z "${found// /}" ] || E4_BACKENDS=${found% }
 fi
+# E3L pins client and server to CPU $E3L_CPU and the delay line (htb) to
+# CPU $E3L_LINE_CPU: without both CPUs or htb it cannot run; meta says why.
+if [[ " $EXPERIMENTS " == *" E3L "* ]]; then
+  e3l_why=""
+  taskset -c "$E3L_CPU,$E3L_LINE_CPU" true 2>/dev/null || e3l_why="CPUs $E3L_CPU and $E3L_LINE_CPU are not both available"
+  [[ " $E4_BACKENDS " == *" htb "* ]] || e3l_why="no htb delay line on this kernel"
+  if [ -n "$e3l_why" ]; then
+    ra_log "E3L not run: $e3l_why"
+    EXPERIMENTS=$(echo " $EXPERIMENTS " | sed 's/ E3L / /; s/^ *//; s/ *$//')
+    E3L_NOTE=$e3l_why
+  fi
+fi
 SERVER_ADDR=198.18.0.2   # rewritten from the lab below; for meta only until then
 ra_meta_write
+[ -z "${E3L_NOTE:-}" ] || ra_meta_set e3l_note "not run: $E3L_NOTE"
 
 lab_args=(up pair -q --owner-pid $$)
 [ "$KEEP_AWAKE" = 0 ] || lab_args+=(--keep-awake)
@@ -275,8 +290,10 @@ if ra_csv '$col("status") == "ok" { ok = 1 } END { exit !ok }' "$MANIFEST"; then
   "$SUMMARIZE_BIN" --resamples "$RESAMPLES" "$MANIFEST" || ra_die "summarize failed"
   ra_post_e4 || ra_log "warning: the E4 hold table failed"
   ra_post_e3 || ra_log "warning: the E3 BPF statistics table failed"
+  ra_post_e3 E3L || ra_log "warning: the E3L BPF statistics table failed"
   rp_post || ra_log "warning: the E6/E7 pause table failed"
   ra_post_e3_tail || ra_log "warning: the E3 tail table failed"
+  ra_post_e3_tail E3L || ra_log "warning: the E3L tail table failed"
   ra_post_e1_limit || ra_log "warning: the E1 limit table failed"
   if [ "$DO_FIGURES" = 1 ]; then
     "$ROOT/plots/make_figures.sh" "$RUN" >/dev/null || ra_log "warning: drawing the figures failed"

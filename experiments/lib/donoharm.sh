@@ -3,7 +3,7 @@
 # how close the hedged arms get to the physical limit:
 #   ra_timerprobe_start/stop  the machine's own timer-wake lateness, measured
 #                             beside the arms (experiments/timerprobe.c) -> meta
-#   ra_post_e3_tail           E3/tail.csv: kernel / baseline per percentile
+#   ra_post_e3_tail [EXP]     E3/tail.csv (or E3L's): kernel / baseline per percentile
 #   ra_post_e1_limit          E1/limit.csv: MAX - (T + fast) per hedged arm vs
 #                             the probe's lateness
 #   ra_awake_arm              E4's "-awake" twins keep the CPUs out of idle
@@ -57,14 +57,16 @@ ra_summary_col() {
     $1 == e && $2 == a && k { print $k; exit }' "$RUN/summary.csv"
 }
 
-# ra_post_e3_tail - E3/tail.csv and a summary.md section: per percentile
-# (P50, P99, P99.9, MAX), baseline and kernel-hedged latency, their ratio
-# and the kernel's excess in us, pooled over the trials of the same run.
+# ra_post_e3_tail [EXP] - EXP/tail.csv and a summary.md section: per
+# percentile (P50, P99, P99.9, MAX), baseline and kernel-hedged latency,
+# their ratio and the kernel's excess in us, pooled over the trials of the
+# same run. EXP: E3 (default) or E3L (the line on a CPU of its own).
 ra_post_e3_tail() {
-  local out="$RUN/E3/tail.csv"
-  [ -d "$RUN/E3" ] && [ -f "$RUN/summary.csv" ] || return 0
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-    $1 == "E3" && ($2 == "baseline" || $2 == "kernel") {
+  local exp=${1:-E3} out title
+  out="$RUN/$exp/tail.csv"
+  [ -d "$RUN/$exp" ] && [ -f "$RUN/summary.csv" ] || return 0
+  awk -F, -v e="$exp" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == e && ($2 == "baseline" || $2 == "kernel") {
       v[$2, "P50"] = $c["p50_ms"]; v[$2, "P99"] = $c["p99_ms"]; v[$2, "P99.9"] = $c["p999_ms"]; v[$2, "MAX"] = $c["max_ms"]; seen[$2] = 1 }
     END {
       if (!seen["baseline"] || !seen["kernel"]) exit 1
@@ -74,7 +76,9 @@ ra_post_e3_tail() {
         printf "%s,%s,%s,%s,%.1f\n", p[i], b, k, (b > 0 ? sprintf("%.2f", k / b) : ""), (k - b) * 1000 }
     }' "$RUN/summary.csv" > "$out.tmp" || { rm -f "$out.tmp"; return 0; }
   mv "$out.tmp" "$out"
-  ra_md_table "$out" "E3 do-no-harm (no faults: no request needs a hedge)" \
+  title="E3 do-no-harm (no faults: no request needs a hedge)"
+  [ "$exp" = E3 ] || title="$exp do-no-harm (E3 with client and server on CPU ${E3L_CPU:-0}, the delay line on CPU ${E3L_LINE_CPU:-1})"
+  ra_md_table "$out" "$title" \
     "Kernel-hedged against baseline, same run, pooled over trials: ratio kernel/baseline and the kernel arm's excess." \
     percentile "baseline (ms)" "kernel (ms)" ratio "excess (us)"
 }

@@ -24,11 +24,12 @@ HDR_TOOL_BIN=$BIN_DIR/hdr-tool
 lab_args=(up hosts --inventory "$INVENTORY" -q --owner-pid $$)
 
 # E6-E8 build namespaced labs of their own (real DNS/memcached servers,
-# emulated loss): they do not run on hosts.
+# emulated loss) and E3L pins client, server and delay line to the CPUs of
+# one machine: they do not run on hosts.
 hosts_exps=""
 for e in $EXPERIMENTS; do
   case $e in
-    E6|E7|E8) ra_log "$e runs in namespaces only; not run with --inventory" ;;
+    E3L|E6|E7|E8) ra_log "$e runs in namespaces only; not run with --inventory" ;;
     *) hosts_exps+=" $e" ;;
   esac
 done

@@ -28,7 +28,9 @@ ra_profile() {
   SWEEP_DELAYS="1 2 5 10 20"
   STRESS_OPTS="--stress 1 --pin 1"
   GC_OPTS="--gc-pause 20ms@2/s"
-  ALL_EXPERIMENTS="E1 E1lo E2 E3 E4 E5 E6 E7 E8"   # E1lo: lib/e1lo.sh; E6/E7: lib/realproto.sh; E8: lib/e8.sh
+  ALL_EXPERIMENTS="E1 E1lo E2 E3 E3L E4 E5 E6 E7 E8"   # E1lo: lib/e1lo.sh; E6/E7: lib/realproto.sh; E8: lib/e8.sh
+  E3L_CPU=0        # E3L: the CPU of client and server
+  E3L_LINE_CPU=1   # E3L: the CPU of the hedger's delay line (--line-cpu)
 }
 
 # ra_arms EXPERIMENT - print the arms of an experiment, one per line.
@@ -47,6 +49,12 @@ ra_arms() {
     E3)  # overhead: no faults, no server delay, with and without the hedger
       echo "baseline|baseline|0|$DELAY|$b|clean||"
       echo "kernel|baseline|1|$DELAY|$b|clean||" ;;
+    E3L)  # E3 with the release work off the serving CPU: client and server
+      # pinned to one CPU, the hedger's delay line on another (hedger
+      # --line-cpu, htb only; ra_trial_body adds it); run_all.sh drops E3L
+      # on a machine with one CPU or without htb
+      echo "baseline|baseline|0|$DELAY|htb|clean|--pin $E3L_CPU|"
+      echo "kernel|baseline|1|$DELAY|htb|clean|--pin $E3L_CPU|" ;;
     E4)  # delay-line backends: hedged latency - T is the hold error; the
       # -awake twins run with the CPUs kept out of idle (lib/donoharm.sh)
       for d in $E4_BACKENDS; do

@@ -37,12 +37,14 @@ ra_post_e4() {
 # bpf_stats.csv: progstats' BPF_ENABLE_STATS window = the client's run, warm-up
 # included, + T + 100 ms), ns per run (= per packet the program saw) and runs per request
 # sent (warm-up included); and the same as a section of summary.md. Nothing when no trial
-# measured it (E3/bpf_stats.note says why).
+# measured it (E3/bpf_stats.note says why). EXP (default E3): E3L, the same
+# for the twin with the delay line on a CPU of its own.
 ra_post_e3() {
-  local out="$RUN/E3/bpf_stats.csv" list
-  [ -d "$RUN/E3" ] || return 0
-  list=$(ra_csv -v r="$RUN" '$col("experiment") == "E3" && $col("status") == "ok" {
-    f = r "/E3/" $col("arm") "/trial-" $col("trial") "/bpf_stats.csv"
+  local exp=${1:-E3} out list
+  out="$RUN/$exp/bpf_stats.csv"
+  [ -d "$RUN/$exp" ] || return 0
+  list=$(ra_csv -v r="$RUN" -v e="$exp" '$col("experiment") == e && $col("status") == "ok" {
+    f = r "/" e "/" $col("arm") "/trial-" $col("trial") "/bpf_stats.csv"
     if ((getline l < f) > 0) print f, $col("total_requests"); close(f) }' "$MANIFEST")
   [ -n "$list" ] || return 0
   # "FILE REQUESTS" per trial -> per program: runs, time, ns/run, runs/request, trials.
@@ -57,9 +59,9 @@ ra_post_e3() {
           req[p], req[p] ? runs[p] / req[p] : 0, req[p] ? ns[p] / req[p] : 0, tr[p] } }' > "$out.tmp"
   mv "$out.tmp" "$out"
   [ -f "$RUN/summary.md" ] || return 0
-  awk -F, 'NR == 1 {
+  awk -F, -v e="$exp" 'NR == 1 {
       print ""
-      print "## E3 BPF programs (kernel arm)"
+      print "## " e " BPF programs (kernel arm)"
       print ""
       print "Per program of the hedger, from the kernel'\''s BPF run-time statistics, switched on with BPF_ENABLE_STATS (fd-scoped, by progstats) for the client'\''s run (warm-up included) and the hedge delay + 100 ms after it, so the last clones come back; summed over the kernel arm'\''s trials. BPF time per request = the programs'\'' run time over the requests sent."
       print ""

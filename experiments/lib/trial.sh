@@ -152,8 +152,14 @@ ra_trial_body() {
     ra_fail "$tdir" "hedger not built ($HEDGER_BIN)"; return 1
   fi
 
+  # E3L: the server on the client's CPU, the hedger's delay line on its own.
+  local pin_server=() line_opts=()
+  if [ "$exp" = E3L ]; then
+    pin_server=(taskset -c "$E3L_CPU")
+    line_opts=(--line-cpu "$E3L_LINE_CPU")
+  fi
   # shellcheck disable=SC2046
-  ip netns exec "$SERVER_NS" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \
+  ip netns exec "$SERVER_NS" "${pin_server[@]}" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \
     --stats-file "$tdir/server.stats" > "$tdir/server.log" 2>&1 &
   spid=$!
   RA_PIDS+=("$spid")
@@ -162,7 +168,7 @@ ra_trial_body() {
 
   if [ "$hedged" = 1 ]; then
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" attach --dev "$CLIENT_IF" \
-      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" ${HEDGER_HOLD_OPTS:-} > "$tdir/hedger.log" 2>&1 &
+      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" ${HEDGER_HOLD_OPTS:-} "${line_opts[@]}" > "$tdir/hedger.log" 2>&1 &
     hpid=$!
     RA_PIDS+=("$hpid")
     RA_HEDGER_PID=$hpid
@@ -171,10 +177,18 @@ ra_trial_body() {
     used_backend=$(grep -m1 -oE 'backend: [a-z0-9_-]+' "$tdir/hedger.log" | cut -d' ' -f2)
   fi
 
-  # E3's kernel arm: per-program BPF cost over the client's run.
+  # E3L: where it all runs, for the record (cpus.txt): the server's CPUs
+  # and the RPS mask of the delay line's receive queue.
+  if [ "$exp" = E3L ]; then
+    { echo "server_cpus=$(taskset -pc "$spid" 2>/dev/null | sed 's/.*: //')"
+      [ "$hedged" != 1 ] || echo "line_rps_cpus=$(ip netns exec "$CLIENT_NS" sh -c 'cat /sys/class/net/khd*b/queues/rx-0/rps_cpus' 2>/dev/null)"
+    } > "$tdir/cpus.txt"
+  fi
+
+  # E3's (and E3L's) kernel arm: per-program BPF cost over the client's run.
   local stats_cmd=()
-  if [ "$hedged" = 1 ] && [ "$exp" = E3 ]; then
-    ra_bpf_stats_cmd "$hpid" "$RUN/E3/bpf_stats.note" "$delay"
+  if [ "$hedged" = 1 ] && { [ "$exp" = E3 ] || [ "$exp" = E3L ]; }; then
+    ra_bpf_stats_cmd "$hpid" "$RUN/$exp/bpf_stats.note" "$delay"
     stats_cmd=("${RA_STATS_CMD[@]}")
   fi
 

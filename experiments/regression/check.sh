@@ -17,7 +17,8 @@
 #     rightly hedged; on this shared VM 11 of 20 runs had 1-2 such hedges);
 #   - do-no-harm (E3: no faults, baseline and kernel-hedged in the same run):
 #     kernel P50, P99, P99.9 or MAX above the baseline's by more than its
-#     margin.
+#     margin; the same for E3L (client and server on one CPU, the delay line
+#     on another) with its own, tighter margins, when the run has E3L trials.
 # The margins and why they are what they are: experiments/regression/README.md.
 set -euo pipefail
 
@@ -33,6 +34,11 @@ E3_P50_MARGIN_US=${GATE_E3_P50_MARGIN_US:-250}
 E3_P99_MARGIN_US=${GATE_E3_P99_MARGIN_US:-10000}
 E3_P999_MARGIN_US=${GATE_E3_P999_MARGIN_US:-20000}
 E3_MAX_MARGIN_US=${GATE_E3_MAX_MARGIN_US:-100000}
+# E3L (hedger --line-cpu), from E3_EXP=E3L measure_e3.sh.
+E3L_P50_MARGIN_US=${GATE_E3L_P50_MARGIN_US:-100}
+E3L_P99_MARGIN_US=${GATE_E3L_P99_MARGIN_US:-3000}
+E3L_P999_MARGIN_US=${GATE_E3L_P999_MARGIN_US:-10000}
+E3L_MAX_MARGIN_US=${GATE_E3L_MAX_MARGIN_US:-25000}
 
 [ $# -eq 1 ] || { echo "usage: check.sh RUN_DIR" >&2; exit 2; }
 run=$1
@@ -41,11 +47,24 @@ for f in summary.csv manifest.csv; do
 done
 
 awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN_MS" -v mmax="$MAX_MARGIN_MS" \
-  -v e50="$E3_P50_MARGIN_US" -v e99="$E3_P99_MARGIN_US" -v e999="$E3_P999_MARGIN_US" -v emax="$E3_MAX_MARGIN_US" '
+  -v e50="$E3_P50_MARGIN_US" -v e99="$E3_P99_MARGIN_US" -v e999="$E3_P999_MARGIN_US" -v emax="$E3_MAX_MARGIN_US" \
+  -v l50="$E3L_P50_MARGIN_US" -v l99="$E3L_P99_MARGIN_US" -v l999="$E3L_P999_MARGIN_US" -v lmax="$E3L_MAX_MARGIN_US" '
   function bad(msg) { print "GATE FAIL: " msg; failed = 1 }
   function ok(msg) { print "gate ok:   " msg }
+  # donoharm(EXP, margins...) - kernel minus baseline per percentile of EXP.
+  function donoharm(x, m50, m99, m999, mmax,   pn, lim, i, p, d, msg) {
+    if (!seen_e3[x, "baseline"] || !seen_e3[x, "kernel"]) { bad("no " x " baseline and kernel arms in summary.csv (do-no-harm)"); return }
+    split("P50 P99 P99.9 MAX", pn, " "); lim["P50"] = m50; lim["P99"] = m99; lim["P99.9"] = m999; lim["MAX"] = mmax
+    for (i = 1; i <= 4; i++) {
+      # (to 0.1 us: the inputs have 1 us resolution, binary fractions do not)
+      p = pn[i]; d = sprintf("%.1f", (e3[x, "kernel", p] - e3[x, "baseline", p]) * 1000) + 0
+      msg = sprintf("%s do-no-harm %s: kernel %s ms - baseline %s ms = %+.0f us", x, p, e3[x, "kernel", p], e3[x, "baseline", p], d)
+      if (d > lim[p] + 0) bad(msg " > " lim[p] " us"); else ok(msg " <= " lim[p] " us")
+    }
+  }
   FILENAME ~ /manifest.csv$/ {
     if (FNR == 1) { for (i = 1; i <= NF; i++) m[$i] = i; next }
+    if ($m["experiment"] == "E3L") ran_e3l = 1
     if ($m["status"] != "ok") { bad($m["arm"] " trial " $m["trial"] " failed"); next }
     if ($m["experiment"] == "gate" && $m["arm"] == "kernel") {
       ktrials++
@@ -61,9 +80,10 @@ awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN
     next
   }
   FNR == 1 { for (i = 1; i <= NF; i++) s[$i] = i; next }
-  $s["experiment"] == "E3" && ($s["arm"] == "baseline" || $s["arm"] == "kernel") {
-    e3[$s["arm"], "P50"] = $s["p50_ms"]; e3[$s["arm"], "P99"] = $s["p99_ms"]; e3[$s["arm"], "P99.9"] = $s["p999_ms"]; e3[$s["arm"], "MAX"] = $s["max_ms"]
-    seen_e3[$s["arm"]] = 1
+  $s["experiment"] == "E3" || $s["experiment"] == "E3L" {
+    x = $s["experiment"]; a = $s["arm"]
+    e3[x, a, "P50"] = $s["p50_ms"]; e3[x, a, "P99"] = $s["p99_ms"]; e3[x, a, "P99.9"] = $s["p999_ms"]; e3[x, a, "MAX"] = $s["max_ms"]
+    seen_e3[x, a] = 1
     next
   }
   $s["arm"] == "baseline" {
@@ -83,15 +103,8 @@ awk -F, -v t="$T_MS" -v fast="$FAST_MS" -v stall="$STALL_MS" -v m99="$P99_MARGIN
     if ($s["timeouts"] != 0) bad("kernel arm: " $s["timeouts"] " timeouts")
   }
   END {
-    if (!seen_e3["baseline"] || !seen_e3["kernel"]) bad("no E3 baseline and kernel arms in summary.csv (do-no-harm)")
-    else {
-      split("P50 P99 P99.9 MAX", pn, " "); lim["P50"] = e50; lim["P99"] = e99; lim["P99.9"] = e999; lim["MAX"] = emax
-      for (i = 1; i <= 4; i++) {
-        p = pn[i]; d = (e3["kernel", p] - e3["baseline", p]) * 1000
-        msg = sprintf("E3 do-no-harm %s: kernel %s ms - baseline %s ms = %+.0f us", p, e3["kernel", p], e3["baseline", p], d)
-        if (d > lim[p] + 0) bad(msg " > " lim[p] " us"); else ok(msg " <= " lim[p] " us")
-      }
-    }
+    donoharm("E3", e50, e99, e999, emax)
+    if (ran_e3l) donoharm("E3L", l50, l99, l999, lmax)
     if (!seen_base) bad("no baseline arm in summary.csv")
     if (!seen_kern || !ktrials) bad("no kernel arm in summary.csv or manifest.csv")
     exit failed

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # gate.sh - the CI latency regression gate (meson suite "regression"): a
 # short baseline + kernel-hedged run in a fresh namespaced lab on the default
-# backend, with faults (gate) and without (E3, do-no-harm), judged by check.sh. Exit 0 pass, 1 fail, 77 skip (no root, no
-# network namespaces, or no delay-line backend on this kernel).
+# backend, with faults (gate) and without (E3 and E3L, do-no-harm; run_all.sh
+# leaves E3L out on a machine with one CPU or no htb), judged by check.sh.
+# Exit 0 pass, 1 fail, 77 skip (no root, no network namespaces, or no
+# delay-line backend on this kernel).
 #
 # Usage: experiments/regression/gate.sh BUILD_DIR
 # Knobs (environment): GATE_REQUESTS (2000), GATE_TRIALS (2), and the margins
-# of check.sh. About 80 s here: 2 trials x (baseline 21 s + kernel 5 s + E3 2 x 2 s) + setup.
+# of check.sh. About 90 s here: 2 trials x (baseline 21 s + kernel 5 s + E3 and
+# E3L 4 x 2 s) + setup.
 # No warm-up: every request is in the raw CSV, so each hedge can be accounted
 # for (check.sh).
 set -euo pipefail
@@ -28,11 +31,11 @@ tmp=$T_WORK
 echo "gate: backends available: $avail (running on the default: auto)"
 rc=0
 "$root/experiments/run_all.sh" --no-bootstrap --no-build --no-figures --build-dir "$build" \
-  --experiments gate,E3 --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "${GATE_TRIALS:-2}" \
+  --experiments gate,E3,E3L --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "${GATE_TRIALS:-2}" \
   --out "$tmp/run" > "$tmp/run_all.log" 2>&1 || rc=$?
 if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
   echo "GATE FAIL: run_all.sh exited $rc:"; tail -n 15 "$tmp/run_all.log"; exit 1
 fi
 grep -E '^\| (baseline|kernel) ' "$tmp/run/summary.md" || true
-sed -n '/^## E3 do-no-harm/,/^## [^E]/p' "$tmp/run/summary.md" | grep '^| [PM]' || true
+sed -n '/^## E3L\{0,1\} do-no-harm/,/^## [^E]/p' "$tmp/run/summary.md" | grep '^| [PM]\|^## E3' || true
 "$here/check.sh" "$tmp/run"

@@ -7,7 +7,9 @@
 # the per-trial excess, in us.
 #
 # Usage: experiments/regression/measure_e3.sh BUILD_DIR [TRIALS] [run_all options]
+# E3_EXP=E3L measures the twin with the delay line on a CPU of its own.
 # Example: experiments/regression/measure_e3.sh build 20
+#          E3_EXP=E3L experiments/regression/measure_e3.sh build 20
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -15,11 +17,13 @@ root=$(cd "$here/../.." && pwd)
 build=$1
 trials=${2:-20}
 shift $(($# >= 2 ? 2 : 1))
-out="$root/results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)-e3-variance"
+exp=${E3_EXP:-E3}
+[[ $exp =~ ^E3L?$ ]] || { echo "measure_e3.sh: E3_EXP must be E3 or E3L" >&2; exit 2; }
+out="$root/results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)-$(echo "$exp" | tr A-Z a-z)-variance"
 "$root/experiments/run_all.sh" --no-bootstrap --no-build --no-figures --build-dir "$build" \
-  --experiments E3 --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "$trials" --out "$out" "$@" >/dev/null || true
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-  $c["experiment"] == "E3" && $c["status"] == "ok" {
+  --experiments "$exp" --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "$trials" --out "$out" "$@" >/dev/null || true
+awk -F, -v e="$exp" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["experiment"] == e && $c["status"] == "ok" {
     v[$c["arm"], $c["trial"], 1] = $c["p50_ms"]; v[$c["arm"], $c["trial"], 2] = $c["p99_ms"]
     v[$c["arm"], $c["trial"], 3] = $c["p999_ms"]; v[$c["arm"], $c["trial"], 4] = $c["max_ms"]
     if ($c["trial"] > nt) nt = $c["trial"]

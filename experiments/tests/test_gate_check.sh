@@ -62,6 +62,34 @@ expect_fail e3p99 summary.csv 's/^\(E3,kernel,,2,0,4000,4000,0.018,0.020\),0.030
 expect_fail e3p999 summary.csv 's/^\(E3,kernel,.*,0.030\),0.150,/\1,500.000,/' 'E3 do-no-harm P99.9: kernel 500.000'
 expect_fail e3max summary.csv 's/^\(E3,kernel,.*,0.150\),0.200,/\1,900.000,/' 'E3 do-no-harm MAX: kernel 900.000'
 expect_fail noe3 summary.csv '/^E3,/d' 'no E3 baseline and kernel'
+# E3L (the delay line on its own CPU): judged only when the run has E3L
+# trials, then on its own margins; 1 us over each margin fails, at the margin passes.
+e3l_run() {
+  good "$1"
+  printf 'E3L,baseline,1,ok,raw/g.csv,,0,0,2000,0,,50.0,5.0,0,0\nE3L,kernel,1,ok,raw/h.csv,,0,0,2000,0,htb,50.0,5.0,0,0\n' >> "$1/manifest.csv"
+  awk -v b="$2" -v k="$3" 'BEGIN {
+    split(b, x, " "); split(k, y, " ")
+    printf "E3L,baseline,,1,0,2000,2000,%s,0.020,%s,%s,%s,,,,,,0,0,0.00,0\n", x[1], x[2], x[3], x[4]
+    printf "E3L,kernel,,1,0,2000,2000,%s,0.020,%s,%s,%s,,,,,,0,0,0.00,0\n", y[1], y[2], y[3], y[4] }' >> "$1/summary.csv"
+}
+export GATE_E3L_P50_MARGIN_US=10 GATE_E3L_P99_MARGIN_US=20 GATE_E3L_P999_MARGIN_US=50 GATE_E3L_MAX_MARGIN_US=200
+e3l_run "$tmp/e3l-good" "0.015 0.019 0.109 0.142" "0.025 0.039 0.159 0.342"
+"$check" "$tmp/e3l-good" > "$tmp/e3l-good/out" || fail "E3L at its margins failed: $(cat "$tmp/e3l-good/out")"
+[ "$(grep -c '^gate ok:   E3L do-no-harm' "$tmp/e3l-good/out")" = 4 ] || fail "E3L not judged: $(cat "$tmp/e3l-good/out")"
+i=0
+for k in "0.026 0.039 0.159 0.342" "0.025 0.040 0.159 0.342" "0.025 0.039 0.160 0.342" "0.025 0.039 0.159 0.343"; do
+  i=$((i + 1)); d=$tmp/e3l-bad$i
+  e3l_run "$d" "0.015 0.019 0.109 0.142" "$k"
+  if "$check" "$d" > "$d/out" 2>&1; then fail "E3L $k passed: $(cat "$d/out")"; fi
+  [ "$(grep -c 'GATE FAIL: E3L do-no-harm' "$d/out")" = 1 ] || fail "E3L $k: $(cat "$d/out")"
+done
+d=$tmp/e3l-missing
+e3l_run "$d" "0.015 0.019 0.109 0.142" "0.025 0.039 0.159 0.342"
+sed -i '/^E3L,kernel/d' "$d/summary.csv"
+if "$check" "$d" > "$d/out" 2>&1; then fail "E3L trials without E3L rows passed"; fi
+grep -q 'GATE FAIL: no E3L baseline and kernel' "$d/out" || fail "E3L missing: $(cat "$d/out")"
+unset GATE_E3L_P50_MARGIN_US GATE_E3L_P99_MARGIN_US GATE_E3L_P999_MARGIN_US GATE_E3L_MAX_MARGIN_US
+
 # Margins come from the environment too (the CI may widen them knowingly).
 if GATE_P99_MARGIN_MS=0.05 "$check" "$tmp/good" > /dev/null; then fail "a 0.05 ms P99 margin passed 12.1 ms"; fi
 if GATE_E3_P99_MARGIN_US=5 "$check" "$tmp/good" > /dev/null; then fail "a 5 us E3 P99 margin passed 11 us"; fi

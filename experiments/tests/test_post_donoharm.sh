@@ -39,6 +39,22 @@ MAX,0.142,4.848,34.14,4706.0"
 [ "$(cat "$RUN/E3/tail.csv")" = "$want" ] || fail "tail.csv: $(cat "$RUN/E3/tail.csv")"
 grep -qF '| P99.9 | 0.109 | 3.756 | 34.46 | 3647.0 |' "$RUN/summary.md" || fail "summary.md: $(cat "$RUN/summary.md")"
 
+# E3L (the line on a CPU of its own): its own rows only, its own file and section.
+mkdir -p "$RUN/E3L"
+cat >> "$RUN/summary.csv" <<S
+E3L,baseline,,3,0,6000,6000,0.020,0.022,0.030,0.120,0.150,,,,,,0,0,0.00,0
+E3L,kernel,,3,0,6000,6000,0.021,0.023,0.034,0.140,0.250,,,,,,0,0,0.00,0
+S
+ra_post_e3_tail E3L
+want="percentile,baseline_ms,kernel_ms,ratio,excess_us
+P50,0.020,0.021,1.05,1.0
+P99,0.030,0.034,1.13,4.0
+P99.9,0.120,0.140,1.17,20.0
+MAX,0.150,0.250,1.67,100.0"
+[ "$(cat "$RUN/E3L/tail.csv")" = "$want" ] || fail "E3L tail.csv: $(cat "$RUN/E3L/tail.csv")"
+grep -qF '## E3L do-no-harm' "$RUN/summary.md" || fail "summary.md has no E3L section"
+[ "$(sed -n 2p "$RUN/E3/tail.csv")" = "P50,0.015,0.018,1.20,3.0" ] || fail "E3L rows changed E3's tail.csv"
+
 ra_post_e1_limit
 want="arm,max_ms,limit_ms,excess_us,timer_lateness_p999_us,timer_lateness_max_us,excess_over_probe_max
 kernel,13.160,12,1160.0,900.0,1200.0,0.97

@@ -77,6 +77,18 @@ if grep -q '^E3,' "$tmp/res/summary.csv"; then
     || fail "table-E3 ratio row: $(cat "$tmp/gen/table-E3.tex")"
 fi
 
+# E3L (the line on its own CPU) gets its own table with its own tail rows.
+rm -rf "$tmp/gen"
+mkdir -p "$tmp/res/E3L"
+head -n 1 "$tmp/res/summary.csv" | tr , '\n' | awk '{ v = ($0 == "experiment") ? "E3L" : ($0 == "arm") ? "ARM" : ($0 ~ /_ms$/) ? "0.050" : "" ; printf "%s%s", (NR > 1 ? "," : ""), v } END { print "" }' > "$tmp/e3l.row"
+sed 's/ARM/baseline/' "$tmp/e3l.row" >> "$tmp/res/summary.csv"
+sed 's/ARM/kernel/' "$tmp/e3l.row" >> "$tmp/res/summary.csv"
+printf 'percentile,baseline_ms,kernel_ms,ratio,excess_us\nP50,0.050,0.050,1.00,0.0\nP99,0.050,0.050,1.04,2.0\nP99.9,0.050,0.050,1.10,5.0\nMAX,0.050,0.050,1.50,25.0\n' > "$tmp/res/E3L/tail.csv"
+"$paper/generate.sh" "$tmp/res" "$tmp/gen" >/dev/null
+grep -qF 'kernel/baseline & 1.00$\times$ & -- & 1.04$\times$ & 1.10$\times$ & 1.50$\times$ &' "$tmp/gen/table-E3L.tex" \
+  || fail "table-E3L ratio row: $(cat "$tmp/gen/table-E3L.tex" 2>/dev/null)"
+grep -q '^kernel & ' "$tmp/gen/table-E3L.tex" || fail "table-E3L has no kernel row"
+
 # 2. Bad input: one error line, non-zero exit, nothing generated.
 if "$paper/generate.sh" "$tmp/nonexistent" "$tmp/gen2" 2> "$tmp/err"; then fail "accepted a missing dir"; fi
 [ "$(wc -l < "$tmp/err")" = 1 ] && [ ! -e "$tmp/gen2" ] || fail "bad input: $(cat "$tmp/err")"
