@@ -11,8 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: test_e3l.sh BUILD_DIR}" && pwd)
 . "$(dirname "$0")/../../tests/lib.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, BPF)"
-ip netns list >/dev/null 2>&1 || skip "no network namespace support (ip netns)"
+require_netns "network namespaces, BPF"
 taskset -c 0,1 true 2>/dev/null || skip "E3L needs CPUs 0 and 1"
 for b in hedger/hedger hedger/progstats chaos-server/chaos-server clients/hedge-client experiments/summarize; do
   [ -x "$build/$b" ] || fail "$build/$b is not built"
