@@ -13,7 +13,7 @@ before=$(t_snapshot)
 eval "$("$LAB_SH" up pair 2>/dev/null)"
 T_PREFIXES+=("$LAB_PREFIX")
 [[ $LAB_PREFIX =~ ^kh[0-9a-f]{4}$ ]] || fail "random prefix '$LAB_PREFIX' is not kh + 4 hex digits"
-inodes=$(t_netns_inodes "$LAB_PREFIX")
+t_netns_hold inodes "$LAB_PREFIX"
 [ "$(echo $inodes | wc -w)" = 2 ] || fail "expected 2 namespaces"
 "$LAB_SH" down 2>/dev/null || fail "down failed"
 t_assert_gone "$LAB_PREFIX" "$before" "$inodes"

@@ -11,7 +11,7 @@ ns=$(t_env_get CLIENT_NS "$out")
 [ "$(t_env_get SERVER_ADDR "$out")" = 127.0.0.1 ] || fail "SERVER_ADDR is not 127.0.0.1"
 ip -n "$ns" link show lo | t_has 'UP' || fail "lo is not up in $ns"
 [ "$(ip -n "$ns" -o link show | wc -l)" = 1 ] || fail "$ns has links besides lo"
-inodes=$(t_netns_inodes "$p")
+t_netns_hold inodes "$p"
 [ "$(echo $inodes | wc -w)" = 1 ] || fail "expected 1 namespace"
 "$LAB_SH" down --prefix "$p" --quiet || fail "down failed"
 t_assert_gone "$p" "$before" "$inodes"

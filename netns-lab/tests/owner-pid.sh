@@ -10,7 +10,7 @@ sleep 120 &
 owner=$!
 out=$("$LAB_SH" up pair --prefix "$p" --owner-pid "$owner" --keep-awake --quiet) || fail "up failed"
 [ "$(t_env_get LAB_OWNER_PID "$out")" = "$owner" ] || fail "LAB_OWNER_PID not printed"
-inodes=$(t_netns_inodes "$p")
+t_netns_hold inodes "$p"
 sleep 1
 [ -n "$(ip netns list | awk -v p="$p-" 'index($1, p) == 1')" ] || fail "lab vanished while its owner lives"
 kill -KILL "$owner"

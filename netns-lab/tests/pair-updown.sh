@@ -23,7 +23,7 @@ ip -n "$cns" link show "$(t_env_get CLIENT_IF "$out")" | t_has 'state UP' || fai
 if "$LAB_SH" up pair --prefix "$p" --quiet >/dev/null 2>&1; then fail "second up with prefix $p succeeded"; fi
 ip netns list | t_has "^$sns\b" || fail "second up removed the first lab"
 
-inodes=$(t_netns_inodes "$p")
+t_netns_hold inodes "$p"
 [ "$(echo $inodes | wc -w)" = 2 ] || fail "expected 2 namespaces, found: $inodes"
 # A process left in the lab would keep its namespace alive after ip netns del.
 ip netns exec "$sns" sleep 60 &

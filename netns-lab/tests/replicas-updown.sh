@@ -15,7 +15,7 @@ done
 [ "$(t_env_get REPLICA_ADDRS "$out")" = 198.18.1.1,198.18.2.1,198.18.3.1,198.18.4.1 ] || fail "REPLICA_ADDRS wrong"
 [ "$(ip netns exec "$p-router" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "router does not forward"
 [ "$(t_snapshot)" = "$before" ] || fail "up changed host links or qdiscs"
-inodes=$(t_netns_inodes "$p")
+t_netns_hold inodes "$p"
 [ "$(echo $inodes | wc -w)" = 6 ] || fail "expected 6 namespaces, found $(echo $inodes | wc -w)"
 "$LAB_SH" down --prefix "$p" --quiet || fail "down failed"
 t_assert_gone "$p" "$before" "$inodes"

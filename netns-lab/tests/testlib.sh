@@ -55,12 +55,19 @@ t_snapshot() {
 	}
 }
 
-# t_netns_inodes P - inode numbers of lab P's namespaces.
-t_netns_inodes() {
-	local ns
-	for ns in $(ip netns list | awk -v p="$1-" 'index($1, p) == 1 { print $1 }'); do
-		stat -L -c %i "/run/netns/$ns"
+# t_netns_hold VAR P - set VAR to the inode numbers of lab P's namespaces,
+# and hold each namespace open (a file descriptor of this shell, closed when
+# the test exits). The kernel hands a freed namespace's inode number to the
+# next namespace made (seen: the same number three times in a row), so
+# without the hold a namespace another test creates after P's are gone
+# would look like one of P's still in use.
+t_netns_hold() {
+	local ns fd list=""
+	for ns in $(ip netns list | awk -v p="$2-" 'index($1, p) == 1 { print $1 }'); do
+		exec {fd}<"/run/netns/$ns" || fail "cannot open /run/netns/$ns"
+		list+="$(stat -L -c %i "/proc/$$/fd/$fd") "
 	done
+	printf -v "$1" '%s' "${list% }"
 }
 
 # t_assert_gone P BEFORE INODES - lab P left nothing: no namespace named
@@ -86,8 +93,8 @@ t_assert_gone() {
 }
 
 # t_netns_unused INODES - true when no process is inside any of these
-# network namespaces (processes being torn down leave them a moment later
-# than the namespace's name goes).
+# network namespaces (held by t_netns_hold; processes being torn down leave
+# them a moment later than the namespace's name goes).
 t_netns_unused() {
 	local nets ino
 	nets=$(readlink /proc/[0-9]*/ns/net 2>/dev/null || true)

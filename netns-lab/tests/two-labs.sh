@@ -15,14 +15,14 @@ for out in "$out_a" "$out_b"; do
 	t_udp "$sns" "$addr" "$cns" || fail "no UDP echo in $sns"
 done
 [ "$(t_env_get LAB_HEALTHY "$("$LAB_SH" status --prefix "$a")")" = 1 ] || fail "status of $a not healthy"
-inodes_a=$(t_netns_inodes "$a")
+t_netns_hold inodes_a "$a"
 "$LAB_SH" down --prefix "$a" --quiet || fail "down $a failed"
 [ -z "$(ip netns list | awk -v p="$a-" 'index($1, p) == 1')" ] || fail "$a not removed"
 cns=$(t_env_get CLIENT_NS "$out_b") sns=$(t_env_get SERVER_NS "$out_b")
 t_ping "$cns" 198.18.0.2 || fail "$b broke when $a went down"
 t_udp "$sns" 198.18.0.2 "$cns" || fail "no UDP echo in $b after $a went down"
 [ "$(t_env_get LAB_HEALTHY "$("$LAB_SH" status --prefix "$b")")" = 1 ] || fail "status of $b not healthy"
-inodes_b=$(t_netns_inodes "$b")
+t_netns_hold inodes_b "$b"
 "$LAB_SH" down --prefix "$b" --quiet || fail "down $b failed"
 t_assert_gone "$a" "$before" "$inodes_a"
 t_assert_gone "$b" "$before" "$inodes_b"
