@@ -7,15 +7,17 @@
 #   same:  --service R1:9999            -> the hedge also stalls: P99.9 >= 400 ms
 #   other: --service R1:9999=R2:9999    -> the hedge goes to replica 2, which
 #          is fast for those ids: P99 (which the 2 % stalls set) within
-#          T + fast + margin, every stalled id and P99.9 within 100 ms;
+#          T + fast + margin, every stalled id and P99.9 within 300 ms;
 #          the connected socket got the replica-2 replies (reverse NAT:
 #          source = R1), and never a duplicate.
 # Margin: as test_e2e.sh (8 ms with the CPUs kept awake, 20 ms without);
 # measured here: other-arm P99 12.1-12.2 ms, P99.9 12.3-15.9 ms (T 10 +
 # fast 2 + the router hop). P99.9 of 500 requests is the single worst one,
 # which on this shared 2-vCPU VM sometimes catches an unrelated scheduling
-# stall (measured once 58 ms at load average 6): hence its bound is 100 ms,
-# still 4x below the 400 ms stall that hedging to the same replica shows.
+# stall (measured 58 ms at load average 6, and 152 ms once in 20 runs beside
+# a whole suite run and a build, load 6.1): hence its bound is 300 ms, still
+# below the 400 ms stall that hedging to the same replica shows, so a stalled
+# id left to its stall always fails it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/labenv.sh"
@@ -48,19 +50,19 @@ awk -v v="$same999" 'BEGIN { exit !(v >= 400) }' || fail "same replica: p99.9 $s
 other99=$(p99_ms other)
 awk -v v="$other99" -v lim=$((T_MS + FAST_MS + MARGIN_MS)) 'BEGIN { exit !(v <= lim) }' ||
 	fail "other replica: p99 $other99 ms > $((T_MS + FAST_MS + MARGIN_MS)) ms"
-awk -v v="$other999" 'BEGIN { exit !(v <= 100) }' || fail "other replica: p99.9 $other999 ms > 100 ms"
+awk -v v="$other999" 'BEGIN { exit !(v <= 300) }' || fail "other replica: p99.9 $other999 ms > 300 ms"
 [ "$hed" -ge "$stalled" ] || fail "only $hed hedges for $stalled stalled ids"
 [ "$torep" = "$hed" ] || fail "$torep of $hed hedges went to the other replica"
 # Every stalled id was answered by replica 2 through reverse NAT; the
 # connected socket accepted them (it would drop a reply from R2's address).
 [ "$rnat" -ge "$stalled" ] || fail "only $rnat reverse-NATed replies for $stalled stalled ids"
 # Each stalled id was rescued by its hedge: answered within the P99.9 bound
-# (100 ms), far below the 400 ms stall. Not T + fast + margin per id: the
-# worst of them is the P99.9 request, and under load one was answered at
-# 22.4 ms (suite run under load, 2026-12-01: 9 of 10 within 20 ms).
-lim_ns=$((100 * 1000000))
+# (300 ms), below the 400 ms stall. Not T + fast + margin per id: the worst
+# of them is the P99.9 request, and under load one was answered at 22.4 ms
+# (suite run under load, 2026-12-01: 9 of 10 within 20 ms).
+lim_ns=$((300 * 1000000))
 hedge_won=$(stalled_within other "$lim_ns")
-[ "$hedge_won" = "$stalled" ] || fail "only $hedge_won of $stalled stalled ids answered within 100 ms (the stall is 400 ms)"
+[ "$hedge_won" = "$stalled" ] || fail "only $hedge_won of $stalled stalled ids answered within 300 ms (the stall is 400 ms)"
 [ "$(client_dups other)" = 0 ] || fail "client saw duplicates"
 [ "$(client_dups same)" = 0 ] || fail "client saw duplicates (same)"
 [ "$dd" -ge "$stalled" ] || fail "only $dd late replies dropped in the kernel"

@@ -7,8 +7,10 @@
 #   P99 (which the 2 % stalls would set) within fast + margin: no hedge
 #   delay at all
 #   (margin 8 ms with the CPUs kept awake, 20 ms without, as test_e2e.sh;
-#   measured P99 3.1-5.8 ms); P99.9 (the single worst of 500) <= 100 ms
-#   (measured 8.3-17.4 ms: tied doubles the load on 2 shared vCPUs), and so
+#   measured P99 3.1-5.8 ms); P99.9 (the single worst of 500) <= 300 ms,
+#   below the 400 ms stall (measured 8.3-17.4 ms: tied doubles the load on
+#   2 shared vCPUs; the bound as test_replicas.sh's, which saw 152 ms under
+#   heavy load), and so
 #   is every stalled id of replica 1 (answered by replica 2, not the stall);
 #   one copy per request (tied_copies = requests), no delay-line clones;
 #   the stalled ids of replica 1 were answered by replica 2 through reverse
@@ -38,13 +40,13 @@ echo "$s" | sed -n '/^replicas/,$p'
 p99=$(p99_ms tied)
 awk -v v="$p99" -v lim=$((FAST_MS + MARGIN_MS)) 'BEGIN { exit !(v <= lim) }' ||
 	fail "p99 $p99 ms > $((FAST_MS + MARGIN_MS)) ms"
-awk -v v="$p999" 'BEGIN { exit !(v <= 100) }' || fail "p99.9 $p999 ms > 100 ms"
+awk -v v="$p999" 'BEGIN { exit !(v <= 300) }' || fail "p99.9 $p999 ms > 300 ms"
 # Each stalled id of replica 1 was answered by replica 2's copy: within the
-# P99.9 bound (100 ms), far below the 400 ms stall. Not fast + margin per id:
+# P99.9 bound (300 ms), below the 400 ms stall. Not fast + margin per id:
 # the worst of them is the P99.9 request (test_replicas.sh failed that way
 # under load: one stalled id at 22.4 ms).
-fastst=$(stalled_within tied $((100 * 1000000)))
-[ "$fastst" = "$stalled" ] || fail "only $fastst of $stalled stalled ids answered within 100 ms (the stall is 400 ms)"
+fastst=$(stalled_within tied $((300 * 1000000)))
+[ "$fastst" = "$stalled" ] || fail "only $fastst of $stalled stalled ids answered within 300 ms (the stall is 400 ms)"
 [ "$reqs" = $N ] || fail "hedger saw $reqs requests, client sent $N"
 [ "$copies" = "$reqs" ] || fail "$copies copies for $reqs requests"
 [ "$(statget "$s" clones)" = 0 ] || fail "delay-line clones in tied mode"
