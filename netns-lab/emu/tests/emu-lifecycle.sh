@@ -11,7 +11,7 @@ p=$(t_prefix)
 out=$("$LAB_SH" up pair --quiet --prefix "$p" --emulator bpf --delay 1ms --up-loss 1% \
 	--down-loss-model gemodel 1% 30% 100% 0% --duplicate 0.5%)
 eval "$out"
-inodes=$(t_netns_inodes "$p")
+t_netns_hold inodes "$p"
 env=$("$LAB_SH" env --prefix "$p")
 [ "$(e_get LAB_EMULATOR "$env")" = bpf ] || fail "env: LAB_EMULATOR is not bpf"
 eval "$(printf '%s\n' "$env" | grep '^LAB_EMU_')"
