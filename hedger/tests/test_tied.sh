@@ -10,8 +10,8 @@
 #   measured P99 3.1-5.8 ms); P99.9 (the single worst of 500) <= 300 ms,
 #   below the 400 ms stall (measured 8.3-17.4 ms: tied doubles the load on
 #   2 shared vCPUs; the bound as test_replicas.sh's, which saw 152 ms under
-#   heavy load), and so
-#   is every stalled id of replica 1 (answered by replica 2, not the stall);
+#   heavy load), and so is every stalled id of replica 1 (answered by
+#   replica 2, not the stall);
 #   one copy per request (tied_copies = requests), no delay-line clones;
 #   the stalled ids of replica 1 were answered by replica 2 through reverse
 #   NAT, the connected client socket saw 0 duplicates, and the kernel

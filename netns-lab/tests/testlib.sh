@@ -74,7 +74,7 @@ t_netns_hold() {
 # P-*, no state file, host links/qdiscs as BEFORE, and no process still
 # inside one of its namespaces (which would keep it alive unnamed).
 t_assert_gone() {
-	local p=$1 before=$2 inodes=$3 after ino left nets
+	local p=$1 before=$2 inodes=$3 after left busy
 	left=$(ip netns list | awk -v p="$p-" 'index($1, p) == 1 { print $1 }')
 	[ -z "$left" ] || fail "namespaces left behind: $left"
 	[ ! -e "${KH_LAB_STATE_DIR:-/run/kernel-hedge-lab}/$p.env" ] || fail "state file left behind"
@@ -83,27 +83,25 @@ t_assert_gone() {
 		diff <(echo "$before") <(echo "$after") >&2 || true
 		fail "host links or qdiscs changed"
 	fi
-	# (Some /proc entries vanish while readlink runs: its status means nothing.)
-	nets=$(readlink /proc/[0-9]*/ns/net 2>/dev/null || true)
-	for ino in $inodes; do
-		if printf '%s\n' "$nets" | t_has -x "net:\[$ino\]"; then
-			fail "a process still lives in a removed namespace of $p (net:[$ino])"
-		fi
-	done
+	busy=$(t_netns_busy "$inodes")
+	[ -z "$busy" ] || fail "a process still lives in a removed namespace of $p (net:[${busy%% *}])"
 }
 
-# t_netns_unused INODES - true when no process is inside any of these
-# network namespaces (held by t_netns_hold; processes being torn down leave
-# them a moment later than the namespace's name goes).
-t_netns_unused() {
-	local nets ino
+# t_netns_busy INODES - print those of these network namespaces (held by
+# t_netns_hold) that some process is still inside; processes being torn down
+# leave them a moment later than the namespace's name goes.
+t_netns_busy() {
+	local nets ino busy=""
+	# (Some /proc entries vanish while readlink runs: its status means nothing.)
 	nets=$(readlink /proc/[0-9]*/ns/net 2>/dev/null || true)
 	for ino in $1; do
-		printf '%s
-' "$nets" | t_has -x "net:\[$ino\]" && return 1
+		printf '%s\n' "$nets" | t_has -x "net:\[$ino\]" && busy+="$ino "
 	done
-	return 0
+	printf '%s' "${busy% }"
 }
+
+# t_netns_unused INODES - true when no process is inside any of these.
+t_netns_unused() { [ -z "$(t_netns_busy "$1")" ]; }
 
 # t_env_get KEY TEXT - the value of KEY in KEY=VALUE lines.
 t_env_get() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1; }
