@@ -124,6 +124,8 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 		ep = r->ep[slot];
 		if (nat_to_replica(skb, cfg_l2_len, &ep, NULL)) {
 			count(HC_NAT_FAILED);
+			if (b)
+				budget_refund(b);
 			break;
 		}
 		skb->mark = HEDGER_MARK_TIED;
@@ -133,6 +135,8 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 			sent++;
 		} else {
 			count(HC_CLONE_FAILED);
+			if (b)
+				budget_refund(b);
 		}
 		skb->mark = orig_mark;
 	}
@@ -449,6 +453,7 @@ static __always_inline int line_next_pass(struct __sk_buff *skb, const struct he
 SEC("tc")
 int hedger_rescuer(struct __sk_buff *skb)
 {
+	struct budget *b = NULL;
 	struct hedger_sb_slot *s;
 	struct hedger_pkt p;
 	__u32 gen, st, rslot = 0;
@@ -497,12 +502,12 @@ int hedger_rescuer(struct __sk_buff *skb)
 		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 	}
 	/* The budget is spent only by a clone about to leave: most clones die
-	 * because the reply won and must cost nothing. A spend whose CAS below
-	 * then loses (reply in between) is not refunded: errs on the safe side. */
+	 * because the reply won and must cost nothing. A spend whose hedge then
+	 * does not leave (reply in between, rewrite failed) is refunded. */
 	if (cfg_budget) {
 		__u32 si = s->service;
-		struct budget *b = bpf_map_lookup_elem(&budget, &si);
 
+		b = bpf_map_lookup_elem(&budget, &si);
 		if (b && !budget_try_spend(b)) {
 			count(HC_BUDGET_DENIED);
 			return TC_ACT_SHOT;
@@ -516,7 +521,7 @@ int hedger_rescuer(struct __sk_buff *skb)
 
 		if (slot < 0) {
 			count(HC_NAT_FAILED);
-			return TC_ACT_SHOT;
+			goto unspend;
 		}
 		rslot = (__u32)slot;
 	}
@@ -525,7 +530,7 @@ int hedger_rescuer(struct __sk_buff *skb)
 	s->hedge_slot = (__u8)rslot;
 	if (!sb_cas(s, c, HEDGER_CTL(gen, HEDGER_ST_HEDGED, 0))) {
 		count(HC_CLONE_DROPPED_REPLY_WON);	/* answered meanwhile */
-		return TC_ACT_SHOT;
+		goto unspend;
 	}
 	if (rslot) {
 		replica_hedged(s->service, rslot, now - s->send_ns);
@@ -534,6 +539,10 @@ int hedger_rescuer(struct __sk_buff *skb)
 	skb->priority = s->orig_priority;
 	count(HC_HEDGES_RELEASED);
 	return hedger_out(skb);
+unspend:
+	if (b)
+		budget_refund(b);
+	return TC_ACT_SHOT;
 }
 
 /* record_latency - the request in @s got its first reply at @now: into the

@@ -13,18 +13,23 @@
 
 #include "budget.h"
 
-/* budget_on_request - credit @b for one request, capped at the burst. */
-static __always_inline void budget_on_request(struct budget *b)
+/* budget_credit - add @add credits to @b, capped at the burst. */
+static __always_inline void budget_credit(struct budget *b, __s64 add)
 {
-	__s64 add = b->ratio_milli;
 	__s64 cap = (__s64)b->burst * BUDGET_UNIT;
 	__s64 old, over;
 
-	__sync_fetch_and_add(&b->requests, 1);
 	old = __sync_fetch_and_add(&b->credits, add);
 	over = old + add - cap;
 	if (over > 0)	/* take back what this add put above the cap */
 		__sync_fetch_and_add(&b->credits, -(over < add ? over : add));
+}
+
+/* budget_on_request - credit @b for one request. */
+static __always_inline void budget_on_request(struct budget *b)
+{
+	__sync_fetch_and_add(&b->requests, 1);
+	budget_credit(b, b->ratio_milli);
 }
 
 /* budget_try_spend - true when a hedge may be sent now (and pays for it). */
@@ -39,4 +44,13 @@ static __always_inline bool budget_try_spend(struct budget *b)
 	__sync_fetch_and_add(&b->credits, BUDGET_UNIT);	/* refund */
 	__sync_fetch_and_add(&b->denied, 1);
 	return false;
+}
+
+/* budget_refund - a granted hedge did not leave after all (its reply won
+ * the race to the scoreboard, or the replica rewrite failed): give its
+ * credit back and un-count it, so `granted` counts hedges that left. */
+static __always_inline void budget_refund(struct budget *b)
+{
+	__sync_fetch_and_add(&b->granted, -1);
+	budget_credit(b, BUDGET_UNIT);
 }

@@ -1,8 +1,8 @@
 /* test_budget: the hedge budget grants exactly what its definition allows
  * (credits in milli-hedges: + ratio_milli per request, capped at burst * 1000;
  * a hedge costs 1000), simulated here sequentially; after a quiet spell
- * only the burst goes out; and two CPUs hammering it at once never get more
- * than burst + ratio * requests. */
+ * only the burst goes out; a refund undoes a spend; and two CPUs hammering
+ * it at once never get more than burst + ratio * requests. */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -98,6 +98,38 @@ static void test_burst_cap(void)
 	CHECK_EQ(b.credits, 0, "credits left");
 }
 
+/* A refund undoes a spend whose hedge did not leave (reply won the race,
+ * rewrite failed): the credit comes back, `granted` counts only hedges
+ * that left, and a refund never lifts the credits above the cap. */
+static void test_refund(void)
+{
+	struct budget b;
+
+	budget_set(50, 3);
+	run(skel->progs.budget_spend_prog, 2);
+	b = budget_get();
+	CHECK_EQ(b.granted, 2, "granted before the refund");
+	CHECK_EQ(b.credits, 1 * BUDGET_UNIT, "credits before the refund");
+	run(skel->progs.budget_refund_prog, 1);
+	b = budget_get();
+	CHECK_EQ(b.granted, 1, "a refund un-counts the grant");
+	CHECK_EQ(b.credits, 2 * BUDGET_UNIT, "a refund gives the credit back");
+	CHECK_EQ(b.denied, 0, "a refund is not a denial");
+	run(skel->progs.budget_spend_prog, 3);
+	b = budget_get();
+	CHECK_EQ(b.granted, 3, "the refunded credit pays a later hedge");
+	CHECK_EQ(b.denied, 1, "then the bucket is empty");
+	/* Refilled to the cap in between: the refund stops at the cap. */
+	budget_set(50, 3);
+	run(skel->progs.budget_spend_prog, 1);
+	run(skel->progs.budget_credit_prog, 100);
+	run(skel->progs.budget_refund_prog, 1);
+	b = budget_get();
+	CHECK_EQ(b.credits, 3 * BUDGET_UNIT, "a refund at the cap stays at the cap");
+	CHECK_EQ(b.granted, 0, "granted after spend + refund");
+	printf("refund: credit returned, grant un-counted, capped at the burst\n");
+}
+
 #define THREAD_RUNS 1000000
 static void *hammer(void *arg)
 {
@@ -149,6 +181,7 @@ int main(void)
 	test_every_request_hedges(1000, 3, 1000);	/* 100 %: every request */
 	test_every_request_hedges(0, 0, 1000);		/* no budget at all */
 	test_burst_cap();
+	test_refund();
 	test_concurrent();
 
 	budget_test_bpf__destroy(skel);
