@@ -7,7 +7,10 @@
  * the packet follow into the same class, where HTB's watchdog releases it
  * when the debt is repaid. The dummy never arrives: it is longer than the
  * veth's MTU and carries an EtherType nobody handles. Idle waiting costs no
- * CPU: the hold is an hrtimer in the qdisc. */
+ * CPU: the hold is an hrtimer in the qdisc.
+ * What waits is a clone, and the sender's skb is consumed: a clone is not
+ * charged to the sending socket, so a sender is not throttled by packets the
+ * "link" holds (netem orphans a delayed skb for the same reason). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -16,6 +19,7 @@
 
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
+#define TC_ACT_STOLEN 4
 #define ETH_TYPE_OFF 12
 #define ETH_P_ARP 0x0806
 
@@ -57,6 +61,13 @@ struct {
 	__type(value, __u32);
 } emu_cursor SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct emu_held_restore);
+} emu_held SEC(".maps");
+
 static __always_inline void count(__u32 c)
 {
 	__u64 *v = bpf_map_lookup_elem(&emu_counters, &c);
@@ -90,8 +101,26 @@ static __always_inline __u32 claim_class(__u64 now, __u64 busy_until)
 	return 0;
 }
 
+/* send_held_copy - clone @skb (its EtherType already the dummy's, so no
+ * program before ours on the way back takes it for traffic) into its class
+ * as the packet that waits; its pass through emu_egress restores EtherType
+ * @proto and mark @mark. 0 or the clone's error. */
+static __always_inline int send_held_copy(struct __sk_buff *skb, __be16 proto, __u32 mark)
+{
+	__u32 zero = 0;
+	struct emu_held_restore *r = bpf_map_lookup_elem(&emu_held, &zero);
+
+	if (!r)
+		return -1;
+	r->mark = mark;
+	r->proto = proto;
+	skb->mark = EMU_MARK_HELD;
+	return bpf_clone_redirect(skb, cfg_ifindex, 0);
+}
+
 /* hold - queue @skb behind a dummy of delay x R bytes in a free class:
- * 0 held, 1 no free class, -1 the grow or clone failed. */
+ * 0 held (a clone waits; the caller consumes @skb), 2 held as @skb itself
+ * (the clone failed), 1 no free class, -1 the grow or clone failed. */
 static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
 {
 	__u32 len = skb->len, orig_mark = skb->mark, cls;
@@ -122,10 +151,12 @@ static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
 		/* A frame longer than T x R is its own dummy: held len / R. */
 		err = bpf_clone_redirect(skb, cfg_ifindex, 0);
 	}
+	if (!err && !send_held_copy(skb, proto, orig_mark))
+		return 0;
 	if (bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto), 0) && !err)
 		err = -1;
 	skb->mark = orig_mark;
-	return err;
+	return err ? err : 2;
 }
 
 SEC("tc")
@@ -141,6 +172,15 @@ int emu_egress(struct __sk_buff *skb)
 	/* Our dummy, on its way into the class it holds. */
 	if (skb->mark == EMU_MARK_DUMMY)
 		return TC_ACT_OK;
+	/* Our held copy, on its way into its class: the packet again. */
+	if (skb->mark == EMU_MARK_HELD) {
+		struct emu_held_restore *r = bpf_map_lookup_elem(&emu_held, &zero);
+
+		if (!r || bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &r->proto, sizeof(r->proto), 0))
+			return TC_ACT_SHOT;
+		skb->mark = r->mark;
+		return TC_ACT_OK;
+	}
 	/* ARP is not emulated: a lost ARP request stalls every datagram to
 	 * that neighbour for a second, which is not the link's loss model. */
 	if (skb->protocol == bpf_htons(ETH_P_ARP)) {
@@ -187,13 +227,19 @@ int emu_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	ret = hold(skb, delay);
-	if (ret) {
+	if (ret == 1 || ret < 0) {
 		count(ret > 0 ? EMU_C_NO_CLASS : EMU_C_HOLD_ERR);
 		skb->priority = EMU_HTB_MAJOR << 16;
 		return TC_ACT_OK;
 	}
 	count(EMU_C_HELD);
-	return TC_ACT_OK;
+	if (ret == 2) {
+		count(EMU_C_HELD_OWNED);
+		return TC_ACT_OK;
+	}
+	/* The clone waits in the class; the sender's skb ends here (the
+	 * sender is told it was sent, as it is). */
+	return TC_ACT_STOLEN;
 }
 
 char LICENSE[] SEC("license") = "GPL";

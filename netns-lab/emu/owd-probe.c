@@ -33,10 +33,14 @@ struct owd_pkt {
 };
 
 static const char usage[] =
-	"Usage: owd-probe send --count N [--rate PPS] ADDR:PORT\n"
+	"Usage: owd-probe send --count N [--rate PPS] [--sndbuf BYTES] [--nonblock] ADDR:PORT\n"
 	"       owd-probe recv --count N [--timeout DUR] [--idle DUR] ADDR:PORT\n"
 	"\n"
-	"  send      N datagrams (64 bytes) at PPS per second (default 10000)\n"
+	"  send      N datagrams (64 bytes) at PPS per second (default 10000);\n"
+	"            --sndbuf: the socket's send buffer (default 32 MiB, so the\n"
+	"            probe's own socket never holds a datagram back); --nonblock:\n"
+	"            a send that would block is skipped and counted; prints\n"
+	"            sent=N would_block=N\n"
 	"  recv      bind ADDR:PORT; stop after N distinct datagrams, after --idle\n"
 	"            (default 1s) without one once the first came, or at --timeout\n"
 	"            (default 60s); print the summary\n"
@@ -59,20 +63,29 @@ static uint64_t pct(const uint64_t *v, uint64_t n, double q)
 	return n ? v[i >= n ? n - 1 : i] : 0;
 }
 
-static int do_send(int fd, uint64_t count, double rate)
+static int do_send(int fd, uint64_t count, double rate, bool nonblock)
 {
 	struct owd_pkt p = { .magic = OWD_MAGIC };
-	uint64_t start = time_mono_ns(), gap = (uint64_t)(1e9 / rate);
+	uint64_t start = time_mono_ns(), gap = (uint64_t)(1e9 / rate), sent = 0, blocked = 0;
 
 	for (uint64_t i = 0; i < count; i++) {
 		time_sleep_until_ns(start + i * gap);
 		p.seq = i;
 		p.tx_ns = time_real_ns();
-		if (send(fd, &p, sizeof(p), 0) < 0 && errno != ECONNREFUSED) {
+		/* ECONNREFUSED: an ICMP error of an earlier datagram (no
+		 * receiver yet); this one was sent. */
+		if (send(fd, &p, sizeof(p), nonblock ? MSG_DONTWAIT : 0) >= 0 ||
+		    errno == ECONNREFUSED) {
+			sent++;
+		} else if (nonblock && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			blocked++;
+		} else {
 			log_error("send: %s", strerror(errno));
 			return 1;
 		}
 	}
+	printf("sent=%llu\nwould_block=%llu\n", (unsigned long long)sent,
+	       (unsigned long long)blocked);
 	return 0;
 }
 
@@ -194,6 +207,8 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "idle", required_argument, NULL, 'i' },
+		{ "sndbuf", required_argument, NULL, 'b' },
+		{ "nonblock", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -201,7 +216,8 @@ int main(int argc, char **argv)
 	socklen_t alen;
 	uint64_t count = 0, timeout = 60000000000ULL, idle = 1000000000ULL;
 	double rate = 10000;
-	bool send_mode;
+	uint64_t sndbuf = 32 << 20;
+	bool send_mode, nonblock = false;
 	int opt, fd, rc;
 
 	log_set_program("owd-probe");
@@ -235,6 +251,13 @@ int main(int argc, char **argv)
 			if (parse_duration_ns("--idle", optarg, &idle))
 				return 2;
 			break;
+		case 'b':
+			if (parse_u64("--sndbuf", optarg, 1, INT32_MAX / 2, &sndbuf))
+				return 2;
+			break;
+		case 'B':
+			nonblock = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -254,13 +277,27 @@ int main(int argc, char **argv)
 		log_error("socket: %s", strerror(errno));
 		return 1;
 	}
+	if (!send_mode && (nonblock || sndbuf != 32 << 20)) {
+		log_error("--sndbuf and --nonblock are options of send");
+		return 2;
+	}
 	if (send_mode) {
+		int sb = (int)sndbuf;
+
+		/* Every datagram the link emulator holds is still charged to this
+		 * socket (netem orphans a delayed skb, HTB cannot): at 10000/s and
+		 * 20 ms about 200 are held, as much as the default send buffer,
+		 * and a full buffer blocks send() after the datagram's time was
+		 * taken, until half of it drains. A deep buffer (this socket
+		 * only) keeps the probe's own socket out of the measured delay. */
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 		if (connect(fd, (struct sockaddr *)&addr, alen)) {
 			log_error("connect: %s", strerror(errno));
 			close(fd);
 			return 1;
 		}
-		rc = do_send(fd, count, rate);
+		rc = do_send(fd, count, rate, nonblock);
 	} else {
 		int rcvbuf = 32 << 20;
 

@@ -61,7 +61,7 @@ measure() {
 		"$SERVER_ADDR:7100" >"$1" &
 	rpid=$!
 	for _ in $(seq 50); do grep -qx ready=1 "$1" 2>/dev/null && break; sleep 0.05; done
-	ip netns exec "$CLIENT_NS" "$OWD" send --count "$2" --rate "${3:-$RATE}" "$SERVER_ADDR:7100"
+	ip netns exec "$CLIENT_NS" "$OWD" send --count "$2" --rate "${3:-$RATE}" "$SERVER_ADDR:7100" >/dev/null
 	wait "$rpid"
 }
 
@@ -221,7 +221,7 @@ cpu_row() {	# LABEL ARGS...
 	runs=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "runs") print $(i + 1) }' <<<"$out")
 	nspr=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "ns_per_run") print $(i + 1) }' <<<"$out")
 	awk -v l="$label" -v r="$runs" -v n="$nspr" -v pk="$pk" 'BEGIN {
-		printf "%-28s program runs %d for %d packets, %.0f ns per run, %.0f ns per packet (incl. the dummy clone and its trip through HTB and the veth)\n",
+		printf "%-28s program runs %d for %d packets, %.0f ns per run, %.0f ns per packet (incl. the clones - dummy and held copy - and their trips through HTB and the veth)\n",
 			l, r, pk, n, r * n / pk }' | tee -a "$OUT"
 }
 cpu_row "loss 1% only" --loss 1%
@@ -239,7 +239,7 @@ idle_a=$(cpu_ticks); sleep 1.5; idle_b=$(cpu_ticks)
 ip netns exec "$SERVER_NS" "$OWD" recv --count 500 --idle 4s --timeout 10s "$SERVER_ADDR:7100" >"$TMP/park" &
 rpid=$!
 sleep 0.3
-ip netns exec "$CLIENT_NS" "$OWD" send --count 500 --rate 5000 "$SERVER_ADDR:7100"
+ip netns exec "$CLIENT_NS" "$OWD" send --count 500 --rate 5000 "$SERVER_ADDR:7100" >/dev/null
 sleep 0.1
 runs_a=$(bpftool prog show id "$id" 2>/dev/null | sed -n 's/.*run_cnt \([0-9]*\).*/\1/p')
 park_a=$(cpu_ticks); sleep 1.5; park_b=$(cpu_ticks)

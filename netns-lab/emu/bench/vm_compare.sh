@@ -30,7 +30,7 @@ for model in "--up-loss 5%" "--up-loss-model gemodel 2% 25% 100% 0%" "--up-loss-
 		ip netns exec "$SERVER_NS" "$owd" recv --count "$n" --idle 5s --timeout 600s "$SERVER_ADDR:7100" >/tmp/owd.out &
 		r=$!
 		sleep 1
-		ip netns exec "$CLIENT_NS" "$owd" send --count "$n" --rate 2000 "$SERVER_ADDR:7100"
+		ip netns exec "$CLIENT_NS" "$owd" send --count "$n" --rate 2000 "$SERVER_ADDR:7100" >/dev/null
 		wait $r
 		echo "RESULT $em | $model | $(grep -E "^(lost|bursts|burst_mean)=" /tmp/owd.out | tr "\n" " ") | $(sed -n "s/^burst_hist=//p" /tmp/owd.out | cut -d, -f1-8)"
 		"$root/netns-lab/lab.sh" down -q --prefix "$LAB_PREFIX"

@@ -87,6 +87,11 @@ static uint32_t build_frame(uint8_t *f, uint16_t ethertype)
 	return 74;
 }
 
+uint32_t eh_frame(struct eh *h, uint8_t *f)
+{
+	return build_frame(f, h->ethertype);
+}
+
 int eh_run(struct eh *h, uint32_t mark, uint32_t *prio, int *same)
 {
 	uint8_t in[128], out[2048];

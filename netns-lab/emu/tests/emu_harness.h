@@ -28,5 +28,7 @@ void eh_close(struct eh *h);
  * unchanged in *@same. */
 int eh_run(struct eh *h, uint32_t mark, uint32_t *prio, int *same);
 uint64_t eh_counter(struct eh *h, enum emu_counter c);
+/* eh_frame - the frame eh_run sends, into @f (128 bytes); its length. */
+uint32_t eh_frame(struct eh *h, uint8_t *f);
 /* eh_prob - percentage as the 2^32 scale. */
 uint64_t eh_prob(double percent);

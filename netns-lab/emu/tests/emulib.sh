@@ -21,7 +21,7 @@ e_measure() {
 	ip netns exec "$to" "$OWD" recv --count "$count" --idle 1s --timeout 120s "$addr:$port" >"$out" &
 	rpid=$!
 	for _ in $(seq 50); do t_has -x ready=1 "$out" && break; sleep 0.05; done
-	ip netns exec "$from" "$OWD" send --count "$count" --rate "$rate" "$addr:$port"
+	ip netns exec "$from" "$OWD" send --count "$count" --rate "$rate" "$addr:$port" >/dev/null
 	wait "$rpid"
 	cat "$out"
 	rm -f "$out"
