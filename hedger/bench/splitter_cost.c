@@ -5,6 +5,10 @@
  *                 (parse + service lookup + request digest + scoreboard
  *                 claim + counters), on the default 65536-slot board
  *   recirc      : one bpf_clone_redirect to the loopback's ingress
+ *   edt         : the clone's tstamp set to now + T (DELIVERY_MONO), one
+ *                 clone to lo's egress (no sch_fq here: fq's enqueue is not
+ *                 in it; the program's own cost of the backend Debian's
+ *                 kernels would pick)
  *   htb         : grow to S, clone, shrink, clone (2 clones to lo's egress;
  *                 without HTB there, so this is a lower bound of the real path)
  *   htb line    : the same two designs into a real delay line (the loader's
@@ -183,6 +187,7 @@ int main(void)
 	 * most 4000 requests. */
 	show("splitter decide-only (clone target missing):", run(HEDGER_BACKEND_RECIRC, 999999, n, false));
 	show("splitter recirc (1 clone to lo ingress):", run(HEDGER_BACKEND_RECIRC, 1, n, false));
+	show("splitter edt (tstamp + 1 clone to lo egress):", run(HEDGER_BACKEND_EDT, 1, n, false));
 	show("splitter htb (grow+clone+shrink+clone to lo):", run(HEDGER_BACKEND_HTB, 1, 4000, false));
 	show("splitter htb line, grow+clone+shrink+clone:", run_line(0, 4000, -1));
 	show("splitter htb line, 1 clone, size table:", run_line((uint32_t)LINE_S_BYTES + 1, 2000, -1));
