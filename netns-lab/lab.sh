@@ -43,6 +43,10 @@ Options of up:
   --emulator bpf|netem  who emulates: default netem where the kernel has
                    it, else the BPF link emulator (netns-lab/emu)
   --emu-seed N     the emulator's random seed (up: N, down: N+1; default 1)
+  --emu-calib D|auto  bpf emulator: shorten every hold by D, the release's
+                   typical lateness (auto: measured at attach), so the mean
+                   delay is the configured one; default none: never early,
+                   as netem
   --rate R         rate limit on each direction (tc units, e.g. 100mbit; tbf)
   --keep-awake     one SCHED_IDLE spinner per CPU until down (KEEP_AWAKE=1)
   --owner-pid PID  remove the lab by itself when process PID exits
@@ -234,7 +238,7 @@ cmd_up() {
 				owner=$2 ;;
 			esac
 			shift 2 ;;
-		--emulator | --emu-seed | --distribution | --loss-model | --duplicate | --reorder | --up-* | --down-*)
+		--emulator | --emu-seed | --emu-calib | --distribution | --loss-model | --duplicate | --reorder | --up-* | --down-*)
 			lab_emu_opt "$@"	# lib/emulate.sh
 			shift "$LAB_EMU_SHIFT" ;;
 		--keep-awake) keep_awake=1; shift ;;

@@ -9,7 +9,7 @@
 # pairs (towards the server first); loopback has one target for both.
 
 declare -gA LAB_EMU_BOTH=() LAB_EMU_UP=() LAB_EMU_DOWN=()
-LAB_EMULATOR="" LAB_EMU_KIND="" LAB_EMU_SEED=1 LAB_EMU_SHIFT=0
+LAB_EMULATOR="" LAB_EMU_KIND="" LAB_EMU_SEED=1 LAB_EMU_SHIFT=0 LAB_EMU_CALIB=""
 
 # lab_emu_opt ARGS... - parse one emulation option at $1; sets LAB_EMU_SHIFT
 # to the words it used. Usage errors exit 2.
@@ -24,6 +24,11 @@ lab_emu_opt() {
 		[ $# -ge 2 ] && [[ $2 =~ ^[0-9]{1,18}$ ]] ||
 			{ lab_err "--emu-seed '${2:-}': expected a number"; exit 2; }
 		LAB_EMU_SEED=$((10#$2)); LAB_EMU_SHIFT=2; return 0 ;;
+	--emu-calib)
+		# emu check validates the value (a duration or auto).
+		[ $# -ge 2 ] && [ -n "$2" ] && [[ $2 != -* ]] ||
+			{ lab_err "--emu-calib '${2:-}': expected a duration (e.g. 40us) or auto"; exit 2; }
+		LAB_EMU_CALIB=$2; LAB_EMU_SHIFT=2; return 0 ;;
 	--up-*) dir=up; key=${opt#--up-} ;;
 	--down-*) dir=down; key=${opt#--down-} ;;
 	*) key=${opt#--} ;;
@@ -79,6 +84,7 @@ lab_emu_text() {
 		[ -n "$v" ] && [ "$k" = loss-model ] && v="gemodel:$v"
 		[ -n "$v" ] && out+=("$k=$v")
 	done
+	[ -n "$LAB_EMU_CALIB" ] && [ -n "$(lab_emu_get "$1" delay)" ] && out+=("calib=$LAB_EMU_CALIB")
 	echo "${out[*]:-none}"
 }
 
@@ -93,6 +99,9 @@ lab_emu_args() {
 	v=$(lab_emu_get "$1" loss-model); [ -n "$v" ] && a+=(--gemodel "$v")
 	v=$(lab_emu_get "$1" duplicate); [ -n "$v" ] && a+=(--duplicate "$v")
 	v=$(lab_emu_get "$1" reorder); [ -n "$v" ] && a+=(--reorder "$v")
+	# --emu-calib: every hold shortened by the release's typical lateness
+	# (emu --calib), so the mean delay is D rather than D + that lateness.
+	[ -n "$LAB_EMU_CALIB" ] && [ -n "$(lab_emu_get "$1" delay)" ] && a+=(--calib "$LAB_EMU_CALIB")
 	printf '%s\n' "${a[@]}" --seed "$seed"
 }
 
@@ -139,6 +148,10 @@ lab_kernel_has_netem() {
 # parameters before anything is made (exit 2 with one line on bad input).
 lab_emu_validate() {
 	local dir bin out args
+	if [ -n "$LAB_EMU_CALIB" ] && [ -z "$(lab_emu_get up delay)$(lab_emu_get down delay)" ]; then
+		lab_err "--emu-calib shortens delays: it needs --delay (or --up-delay/--down-delay)"
+		exit 2
+	fi
 	lab_emu_requested || return 0
 	if [ -n "$LAB_EMULATOR" ]; then
 		LAB_EMU_KIND=$LAB_EMULATOR
@@ -146,6 +159,10 @@ lab_emu_validate() {
 		LAB_EMU_KIND=netem
 	else
 		LAB_EMU_KIND=bpf
+	fi
+	if [ "$LAB_EMU_KIND" = netem ] && [ -n "$LAB_EMU_CALIB" ]; then
+		lab_err "--emu-calib needs the bpf emulator (netem has no calibration): add --emulator bpf"
+		exit 2
 	fi
 	if [ "$LAB_EMU_KIND" = bpf ] && [ -n "$LAB_RATE" ]; then
 		lab_err "--rate cannot be combined with the bpf emulator (both need the root qdisc; use --emulator netem where the kernel has it)"

@@ -4,7 +4,8 @@
 # a fixed 2 ms delay raw, then calibrated. A release is never early, so the
 # calibrated minimum is at least D - calib (less: more than calib was taken
 # off) and at most the raw minimum - calib / 2 (more: the calibration was
-# not applied). Bad --calib input: one line, nothing left.
+# not applied). Bad --calib input: one line, nothing left. The same through
+# lab.sh --emu-calib.
 . "$(dirname "$0")/emulib.sh"
 e_require
 work_dir
@@ -55,4 +56,33 @@ for bad in "--calib autox" "--calib -1ms" "--calib auto --classes 65535"; do
 	[ "$(wc -l <"$T_WORK/err")" = 1 ] && grep -q -- '--calib' "$T_WORK/err" || fail "$bad: $(cat "$T_WORK/err")"
 	in_client tc qdisc show dev "$CLIENT_IF" | grep -q htb && fail "$bad left an HTB root"
 done
-pass "calib $calib ns: min $raw_min -> $cal_min, p50 $raw_p50 -> $cal_p50 ns"
+"$LAB_SH" down --quiet --prefix "$p"
+
+# Through lab.sh: --emu-calib 500us reaches every delayed direction (env
+# says so) and is applied: the minimum one-way delay is at least
+# D - 500 us - slack and below D - 250 us (a release is never early, so
+# without the calibration the minimum is at least D).
+p=$(t_prefix)
+env=$("$LAB_SH" up pair --quiet --prefix "$p" --keep-awake --emulator bpf --delay 2ms --emu-calib 500us)
+eval "$env"
+[[ $LAB_EMU_UP == *calib=500us* && $LAB_EMU_DOWN == *calib=500us* ]] \
+	|| fail "env does not report the calibration: up '$LAB_EMU_UP' down '$LAB_EMU_DOWN'"
+lab=$(e_measure "$CLIENT_NS" "$SERVER_NS" "$SERVER_ADDR" 2000 2000)
+lab_min=$(e_get delay_min_ns "$lab")
+info "lab.sh --delay 2ms --emu-calib 500us: min $lab_min ns"
+[ "$lab_min" -ge $((D - 500000 - SLACK_NS)) ] || fail "lab --emu-calib 500us: min $lab_min ns, more than 500 us taken off"
+[ "$lab_min" -le $((D - 250000)) ] || fail "lab --emu-calib 500us: min $lab_min ns, the calibration was not applied"
+"$LAB_SH" down --quiet --prefix "$p"
+
+# lab.sh's bad input: one line, exit 2, no lab made.
+for bad in "--emu-calib 1ms" "--delay 2ms --emu-calib 5parsecs" "--delay 2ms --emu-calib"; do
+	p=$(t_prefix)
+	# shellcheck disable=SC2086
+	if "$LAB_SH" up pair --quiet --prefix "$p" --emulator bpf $bad >/dev/null 2>"$T_WORK/err"; then
+		fail "lab.sh accepted $bad"
+	else rc=$?; fi
+	[ "$rc" = 2 ] || fail "lab.sh $bad: exit $rc, expected 2"
+	[ "$(wc -l <"$T_WORK/err")" = 1 ] && grep -q -- 'calib' "$T_WORK/err" || fail "lab.sh $bad: $(cat "$T_WORK/err")"
+	[ -z "$(ip netns list | awk -v p="$p-" 'index($1, p) == 1')" ] || fail "lab.sh $bad left namespaces"
+done
+pass "calib $calib ns: min $raw_min -> $cal_min, p50 $raw_p50 -> $cal_p50 ns; lab.sh --emu-calib 500us: min $lab_min ns"
