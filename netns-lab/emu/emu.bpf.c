@@ -101,6 +101,14 @@ static __always_inline __u32 claim_class(__u64 now, __u64 busy_until)
 	return 0;
 }
 
+/* What hold() did with a packet. */
+enum emu_hold {
+	EMU_HOLD_COPY,		/* a clone waits in a class; the caller consumes the skb */
+	EMU_HOLD_OWN,		/* the skb itself waits (its copy could not be made) */
+	EMU_HOLD_NO_CLASS,	/* every class probed was busy */
+	EMU_HOLD_ERR,		/* the grow or the dummy's clone failed */
+};
+
 /* send_held_copy - clone @skb (its EtherType already the dummy's, so no
  * program before ours on the way back takes it for traffic) into its class
  * as the packet that waits; its pass through emu_egress restores EtherType
@@ -118,10 +126,8 @@ static __always_inline int send_held_copy(struct __sk_buff *skb, __be16 proto, _
 	return bpf_clone_redirect(skb, cfg_ifindex, 0);
 }
 
-/* hold - queue @skb behind a dummy of delay x R bytes in a free class:
- * 0 held (a clone waits; the caller consumes @skb), 2 held as @skb itself
- * (the clone failed), 1 no free class, -1 the grow or clone failed. */
-static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
+/* hold - queue @skb behind a dummy of delay x R bytes in a free class. */
+static __always_inline enum emu_hold hold(struct __sk_buff *skb, __u64 delay_ns)
 {
 	__u32 len = skb->len, orig_mark = skb->mark, cls;
 	__u64 now = bpf_ktime_get_ns(), dummy_len, busy_until;
@@ -135,9 +141,9 @@ static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
 	busy_until = now + delay_ns + (__u64)len * 1000000000ULL / cfg_rate_Bps + cfg_guard_ns;
 	cls = claim_class(now, busy_until);
 	if (!cls)
-		return 1;
+		return EMU_HOLD_NO_CLASS;
 	if (bpf_skb_load_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto)))
-		return -1;
+		return EMU_HOLD_ERR;
 	skb->priority = (EMU_HTB_MAJOR << 16) | cls;
 	skb->mark = EMU_MARK_DUMMY;
 	err = bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &dummy_proto, sizeof(dummy_proto), 0);
@@ -152,11 +158,15 @@ static __always_inline int hold(struct __sk_buff *skb, __u64 delay_ns)
 		err = bpf_clone_redirect(skb, cfg_ifindex, 0);
 	}
 	if (!err && !send_held_copy(skb, proto, orig_mark))
-		return 0;
+		return EMU_HOLD_COPY;
 	if (bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto), 0) && !err)
 		err = -1;
 	skb->mark = orig_mark;
-	return err ? err : 2;
+	if (!err)
+		return EMU_HOLD_OWN;
+	/* As with the int return it replaces: a positive err (the dummy
+	 * clone's NET_XMIT code) lands in no_free_class. */
+	return err > 0 ? EMU_HOLD_NO_CLASS : EMU_HOLD_ERR;
 }
 
 SEC("tc")
@@ -167,7 +177,7 @@ int emu_egress(struct __sk_buff *skb)
 	struct emu_state *st;
 	__u32 zero = 0, was_dup;
 	__u64 delay;
-	int ret;
+	enum emu_hold ret;
 
 	/* Our dummy, on its way into the class it holds. */
 	if (skb->mark == EMU_MARK_DUMMY)
@@ -227,13 +237,13 @@ int emu_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	ret = hold(skb, delay);
-	if (ret == 1 || ret < 0) {
-		count(ret > 0 ? EMU_C_NO_CLASS : EMU_C_HOLD_ERR);
+	if (ret == EMU_HOLD_NO_CLASS || ret == EMU_HOLD_ERR) {
+		count(ret == EMU_HOLD_NO_CLASS ? EMU_C_NO_CLASS : EMU_C_HOLD_ERR);
 		skb->priority = EMU_HTB_MAJOR << 16;
 		return TC_ACT_OK;
 	}
 	count(EMU_C_HELD);
-	if (ret == 2) {
+	if (ret == EMU_HOLD_OWN) {
 		count(EMU_C_HELD_OWNED);
 		return TC_ACT_OK;
 	}

@@ -40,17 +40,17 @@ enum emu_counter { EMU_COUNTERS(EMU_COUNTER_ENUM) EMU_C_COUNT };
 /* The shared random state: one stream and one Markov chain per link
  * direction (as in netem), so bursts do not depend on the sending CPU. */
 #ifdef __VMLINUX_H__
+struct emu_state {
+	struct bpf_spin_lock lock;
+	__u32 ge_bad;		/* Gilbert-Elliott: 1 in the bad state */
+	__u64 rng;		/* xorshift64* state, never 0 */
+};
+
 /* Per CPU: what the held copy gets back when it passes the program again,
  * inside the bpf_clone_redirect() that sends it (same CPU, nested). */
 struct emu_held_restore {
 	__u32 mark;
 	__be16 proto;
 	__u16 pad;
-};
-
-struct emu_state {
-	struct bpf_spin_lock lock;
-	__u32 ge_bad;		/* Gilbert-Elliott: 1 in the bad state */
-	__u64 rng;		/* xorshift64* state, never 0 */
 };
 #endif

@@ -24,6 +24,10 @@
 #define OWD_MAGIC 0x6f77643150726f62ULL
 #define OWD_MAX_COUNT 10000000ULL
 #define OWD_BURST_BINS 64
+/* Both sockets' buffers by default (per socket, FORCE where root may): a
+ * scheduling hiccup of the receiver is not loss, and the sender's own buffer
+ * never holds a datagram back after its send time was taken. */
+#define OWD_SOCKBUF (32 << 20)
 
 struct owd_pkt {
 	uint64_t magic;
@@ -216,8 +220,8 @@ int main(int argc, char **argv)
 	socklen_t alen;
 	uint64_t count = 0, timeout = 60000000000ULL, idle = 1000000000ULL;
 	double rate = 10000;
-	uint64_t sndbuf = 32 << 20;
-	bool send_mode, nonblock = false;
+	uint64_t sndbuf = OWD_SOCKBUF;
+	bool send_mode, nonblock = false, sndbuf_set = false;
 	int opt, fd, rc;
 
 	log_set_program("owd-probe");
@@ -254,6 +258,7 @@ int main(int argc, char **argv)
 		case 'b':
 			if (parse_u64("--sndbuf", optarg, 1, INT32_MAX / 2, &sndbuf))
 				return 2;
+			sndbuf_set = true;
 			break;
 		case 'B':
 			nonblock = true;
@@ -270,6 +275,10 @@ int main(int argc, char **argv)
 		log_error("expected --count N and ADDR:PORT (try --help)");
 		return 2;
 	}
+	if (!send_mode && (nonblock || sndbuf_set)) {
+		log_error("--sndbuf and --nonblock are options of send");
+		return 2;
+	}
 	if (parse_endpoint("ADDR:PORT", argv[optind], &addr, &alen))
 		return 2;
 	fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -277,19 +286,13 @@ int main(int argc, char **argv)
 		log_error("socket: %s", strerror(errno));
 		return 1;
 	}
-	if (!send_mode && (nonblock || sndbuf != 32 << 20)) {
-		log_error("--sndbuf and --nonblock are options of send");
-		return 2;
-	}
 	if (send_mode) {
 		int sb = (int)sndbuf;
 
-		/* Every datagram the link emulator holds is still charged to this
-		 * socket (netem orphans a delayed skb, HTB cannot): at 10000/s and
-		 * 20 ms about 200 are held, as much as the default send buffer,
-		 * and a full buffer blocks send() after the datagram's time was
-		 * taken, until half of it drains. A deep buffer (this socket
-		 * only) keeps the probe's own socket out of the measured delay. */
+		/* A full send buffer blocks send() after the datagram's time was
+		 * taken, until half of it drains: whatever holds this socket's
+		 * datagrams (a delaying qdisc that does not orphan them) would
+		 * show as delay. --sndbuf sets it small on purpose (emu_sndbuf). */
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)))
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 		if (connect(fd, (struct sockaddr *)&addr, alen)) {
@@ -299,11 +302,8 @@ int main(int argc, char **argv)
 		}
 		rc = do_send(fd, count, rate, nonblock);
 	} else {
-		int rcvbuf = 32 << 20;
+		int rcvbuf = OWD_SOCKBUF;
 
-		/* A deep per-socket buffer (FORCE: root may exceed rmem_max for
-		 * this socket only), so a scheduling hiccup of the receiver does
-		 * not look like loss. */
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		if (bind(fd, (struct sockaddr *)&addr, alen)) {

@@ -90,9 +90,9 @@ lab_emu_text() {
 
 # lab_emu_args DIR - the emu attach options of one direction.
 lab_emu_args() {
-	local v a=() seed=$LAB_EMU_SEED
+	local v d a=() seed=$LAB_EMU_SEED
 	[ "$1" = down ] && seed=$((seed + 1))
-	v=$(lab_emu_get "$1" delay); [ -n "$v" ] && a+=(--delay "$v")
+	d=$(lab_emu_get "$1" delay); [ -n "$d" ] && a+=(--delay "$d")
 	v=$(lab_emu_get "$1" jitter); [ -n "$v" ] && a+=(--jitter "$v")
 	v=$(lab_emu_get "$1" distribution); [ -n "$v" ] && a+=(--distribution "$v")
 	v=$(lab_emu_get "$1" loss); [ -n "$v" ] && a+=(--loss "$v")
@@ -101,7 +101,7 @@ lab_emu_args() {
 	v=$(lab_emu_get "$1" reorder); [ -n "$v" ] && a+=(--reorder "$v")
 	# --emu-calib: every hold shortened by the release's typical lateness
 	# (emu --calib), so the mean delay is D rather than D + that lateness.
-	[ -n "$LAB_EMU_CALIB" ] && [ -n "$(lab_emu_get "$1" delay)" ] && a+=(--calib "$LAB_EMU_CALIB")
+	[ -n "$LAB_EMU_CALIB" ] && [ -n "$d" ] && a+=(--calib "$LAB_EMU_CALIB")
 	printf '%s\n' "${a[@]}" --seed "$seed"
 }
 

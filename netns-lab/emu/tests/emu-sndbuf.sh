@@ -22,8 +22,8 @@ for _ in $(seq 50); do t_has -x ready=1 "$rx" && break; sleep 0.05; done
 tx=$(ip netns exec "$CLIENT_NS" "$OWD" send --count "$N" --rate 2000 --sndbuf 4096 --nonblock \
 	"$SERVER_ADDR:7100") || fail "owd-probe send failed"
 wait "$rpid" || fail "owd-probe recv failed"
-held=$(ip netns exec "$CLIENT_NS" "$EMU" stats --dev "$CLIENT_IF" | awk '$1 == "held" { print $2 }')
-owned=$(ip netns exec "$CLIENT_NS" "$EMU" stats --dev "$CLIENT_IF" | awk '$1 == "held_owned" { print $2 }')
+stats=$(ip netns exec "$CLIENT_NS" "$EMU" stats --dev "$CLIENT_IF")
+held=$(awk '$1 == "held" { print $2 }' <<<"$stats") owned=$(awk '$1 == "held_owned" { print $2 }' <<<"$stats")
 sent=$(e_get sent "$tx") blocked=$(e_get would_block "$tx")
 got=$(e_get received "$(cat "$rx")") min=$(e_get delay_min_ns "$(cat "$rx")")
 rm -f "$rx"
