@@ -162,11 +162,9 @@ static __always_inline enum emu_hold hold(struct __sk_buff *skb, __u64 delay_ns)
 	if (bpf_skb_store_bytes(skb, ETH_TYPE_OFF, &proto, sizeof(proto), 0) && !err)
 		err = -1;
 	skb->mark = orig_mark;
-	if (!err)
-		return EMU_HOLD_OWN;
-	/* As with the int return it replaces: a positive err (the dummy
-	 * clone's NET_XMIT code) lands in no_free_class. */
-	return err > 0 ? EMU_HOLD_NO_CLASS : EMU_HOLD_ERR;
+	/* err > 0 is the dummy clone's NET_XMIT code (dropped at enqueue):
+	 * a failed hold, not a missing class. */
+	return err ? EMU_HOLD_ERR : EMU_HOLD_OWN;
 }
 
 SEC("tc")
