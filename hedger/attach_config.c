@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "service_ports.h"
 #include "attach_config.h"
 #include "budget.h"
 #include "hedger.skel.h"
@@ -122,6 +123,12 @@ static int fill_service(struct hedger_bpf *skel, const struct attach_opts *o, ui
 	key_from_ep(&k, &s->ep[0]);
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.services), &k, &v, BPF_NOEXIST))
 		return -errno;	/* options refuse duplicates: EEXIST is a bug */
+	for (uint32_t r = 0; r < s->n; r++) {
+		int err = service_ports_add(bpf_map__fd(skel->maps.service_ports), s->ep[r].port);
+
+		if (err)
+			return err;
+	}
 
 	memset(&ls, 0, sizeof(ls));
 	ls.cfg.min_ns = o->delay_min_ns;

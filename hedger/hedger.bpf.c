@@ -33,12 +33,12 @@
 #include "offload.bpf.h"
 
 static __always_inline int parse_counted(struct __sk_buff *skb, struct hedger_pkt *p,
-					 bool allow_first_frag)
+					 bool allow_first_frag, enum hedger_port_check ports)
 {
 	int why = hedger_parse(skb, p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be,
-			       allow_first_frag);
+			       allow_first_frag, ports);
 
-	if (why)
+	if (why > 0)
 		count(why);
 	return why;
 }
@@ -182,7 +182,7 @@ int hedger_splitter(struct __sk_buff *skb)
 	}
 	if (skb->mark == HEDGER_MARK_DUMMY || skb->mark == HEDGER_MARK_TIED)
 		return TC_ACT_UNSPEC;
-	if (parse_counted(skb, &p, false))
+	if (parse_counted(skb, &p, false, HEDGER_PORT_DST))
 		return TC_ACT_UNSPEC;
 	svc = service_lookup(&p.key.daddr, p.key.dport, p.key.family);
 	if (!svc || !in_scope(skb))
@@ -467,7 +467,8 @@ int hedger_rescuer(struct __sk_buff *skb)
 		/* A tied copy, already addressed to its replica: out at once
 		 * (its mark makes the splitter let it pass). */
 		return hedger_out(skb);
-	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false))
+	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false,
+			 HEDGER_PORT_ANY))
 		return HEDGER_MARK_IS_HEDGE(skb->mark) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 	/* Second dummy check that survives a lost mark: a dummy is longer
 	 * than its IP header says. */
@@ -655,7 +656,7 @@ int hedger_reply_filter(struct __sk_buff *skb)
 	struct hedger_pkt p;
 	struct sb_ref r;
 
-	if (parse_counted(skb, &p, true))
+	if (parse_counted(skb, &p, true, HEDGER_PORT_SRC))
 		return TC_ACT_UNSPEC;
 	svc = service_lookup(&p.key.saddr, p.key.sport, p.key.family);
 	if (svc) {

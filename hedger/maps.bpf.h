@@ -24,6 +24,15 @@ struct {
 	__type(value, struct hedger_service_val);
 } services SEC(".maps");
 
+/* Every UDP port of a service or a replica, as a bitmap (service_ports.h):
+ * the parser's first filter, before the services hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536 / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} service_ports SEC(".maps");
+
 /* The scoreboard (scoreboard.h): buckets of HEDGER_SB_WAYS one-line slots.
  * The loader sets max_entries to --scoreboard-size / HEDGER_SB_WAYS. */
 struct {

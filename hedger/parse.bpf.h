@@ -1,6 +1,9 @@
 /* parse.bpf.h: find (5-tuple, request id) in a UDP datagram at TC.
- * Uses bpf_skb_load_bytes so non-linear skbs and variable IPv4 header
- * lengths need no verifier gymnastics. IPv6 extension headers that only
+ * Headers and the id are read straight from the skb's linear data when they
+ * lie in it (no helper call), else copied with bpf_skb_load_bytes, which also
+ * reads paged data: both give the same bytes. A datagram whose port is no
+ * service's (the service_ports bitmap) is left before its id is read and
+ * before any hash lookup. IPv6 extension headers that only
  * carry options (hop-by-hop, routing, destination) are walked; a first
  * fragment (IPv4 MF with offset 0, IPv6 fragment header with offset 0) is
  * parsed when the caller allows it: the UDP header and the id are in it.
@@ -16,6 +19,45 @@
 #define IP_MF_OFFSET_MASK 0xFF3F	/* htons(0x3FFF): MF bit + fragment offset */
 
 #define HEDGER_IPV6_EXT_MAX 4	/* option headers walked before giving up */
+
+/* Offsets up to this are read straight from the linear data when they fit
+ * in it; the bound only lets the verifier size the pointer. */
+#define HEDGER_DIRECT_MAX 1024
+
+/* hedger_parse's result for a datagram of no service's port: not counted
+ * (every other datagram on the device is such), unlike the HC_SKIP_* reasons. */
+#define HEDGER_PARSE_NOT_SERVICE (-1)
+
+/* Which port names the service: a request's destination, a reply's source. */
+enum hedger_port_check {
+	HEDGER_PORT_DST,
+	HEDGER_PORT_SRC,
+	HEDGER_PORT_ANY,	/* no check (the rescuer: its packets are our clones) */
+};
+
+/* PKT_READ - 0 and the sizeof(dst) bytes at @off in @dst, or -errno. */
+#define PKT_READ(skb, off, dst)								\
+	({										\
+		void *_data = (void *)(long)(skb)->data;				\
+		void *_end = (void *)(long)(skb)->data_end;				\
+		__u32 _off = (off);							\
+		int _err = 0;								\
+											\
+		if (_off <= HEDGER_DIRECT_MAX && _data + _off + sizeof(dst) <= _end)	\
+			(dst) = *(typeof(dst) *)(_data + _off);				\
+		else									\
+			_err = bpf_skb_load_bytes((skb), _off, &(dst), sizeof(dst));	\
+		_err;									\
+	})
+
+/* service_port - is @port_net (network order) some service's or replica's? */
+static __always_inline bool service_port(__u16 port_net)
+{
+	__u32 port = bpf_ntohs(port_net), word = port >> 6;
+	__u64 *bits = bpf_map_lookup_elem(&service_ports, &word);
+
+	return bits && ((*bits >> (port & 63)) & 1);
+}
 
 struct hedger_pkt {
 	struct hedger_sb_key key;	/* as seen on the wire (src -> dst) */
@@ -93,14 +135,14 @@ static __always_inline int ipv6_udp_offset(struct __sk_buff *skb, __u32 off, __u
 		if (ipv6_is_opt_hdr(nexthdr)) {
 			struct ipv6_opt_hdr_min h;
 
-			if (bpf_skb_load_bytes(skb, off, &h, sizeof(h)))
+			if (PKT_READ(skb, off, h))
 				return HC_SKIP_NOT_IP;
 			nexthdr = h.nexthdr;
 			off += ((__u32)h.hdrlen + 1) * 8;
 		} else if (nexthdr == 44) {
 			struct ipv6_frag_hdr_min f;
 
-			if (bpf_skb_load_bytes(skb, off, &f, sizeof(f)))
+			if (PKT_READ(skb, off, f))
 				return HC_SKIP_NOT_IP;
 			/* Offset 0 with M set: the first fragment. */
 			if ((f.frag_off & bpf_htons(0xfff8)) || !allow_first_frag)
@@ -121,11 +163,12 @@ static __always_inline int ipv6_udp_offset(struct __sk_buff *skb, __u32 off, __u
 	return HC_SKIP_IPV6_EXTHDR;
 }
 
-/* hedger_parse - 0 and @p filled for a UDP datagram whose payload holds a
- * full id window; otherwise the hedger_counter naming why it was skipped. */
+/* hedger_parse - 0 and @p filled for a UDP datagram of a service port (as
+ * @ports says) whose payload holds a full id window; otherwise the
+ * hedger_counter naming why it was skipped, or HEDGER_PARSE_NOT_SERVICE. */
 static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt *p,
 					 __u32 l2_len, __u32 id_off, __u32 id_width, bool id_be,
-					 bool allow_first_frag)
+					 bool allow_first_frag, enum hedger_port_check ports)
 {
 	struct udp_hdr_min udp;
 	__u32 l4_off, payload_len, udp_len;
@@ -136,7 +179,7 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 		struct ipv4_hdr_min ip;
 		__u32 ihl;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &ip, sizeof(ip)))
+		if (PKT_READ(skb, l2_len, ip))
 			return HC_SKIP_NOT_IP;
 		ihl = (ip.ver_ihl & 0x0F) * 4;
 		if ((ip.ver_ihl >> 4) != 4 || ihl < 20)
@@ -157,7 +200,7 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 	} else if (skb->protocol == ETH_P_IPV6_BE) {
 		struct ipv6_hdr_min ip6;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &ip6, sizeof(ip6)))
+		if (PKT_READ(skb, l2_len, ip6))
 			return HC_SKIP_NOT_IP;
 		int why;
 
@@ -175,8 +218,11 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 		return HC_SKIP_NOT_IP;
 	}
 
-	if (bpf_skb_load_bytes(skb, l4_off, &udp, sizeof(udp)))
+	if (PKT_READ(skb, l4_off, udp))
 		return HC_SKIP_SHORT_PAYLOAD;
+	if ((ports == HEDGER_PORT_DST && !service_port(udp.dest)) ||
+	    (ports == HEDGER_PORT_SRC && !service_port(udp.source)))
+		return HEDGER_PARSE_NOT_SERVICE;
 	p->key.sport = udp.source;
 	p->key.dport = udp.dest;
 	udp_len = bpf_ntohs(udp.len);
@@ -198,19 +244,19 @@ static __always_inline int hedger_parse(struct __sk_buff *skb, struct hedger_pkt
 	if (id_width == 2) {
 		__u16 v;
 
-		if (bpf_skb_load_bytes(skb, l4_off, &v, 2))
+		if (PKT_READ(skb, l4_off, v))
 			return HC_SKIP_SHORT_PAYLOAD;
 		id = id_be ? bpf_ntohs(v) : v;
 	} else if (id_width == 4) {
 		__u32 v;
 
-		if (bpf_skb_load_bytes(skb, l4_off, &v, 4))
+		if (PKT_READ(skb, l4_off, v))
 			return HC_SKIP_SHORT_PAYLOAD;
 		id = id_be ? bpf_ntohl(v) : v;
 	} else {
 		__u64 v;
 
-		if (bpf_skb_load_bytes(skb, l4_off, &v, 8))
+		if (PKT_READ(skb, l4_off, v))
 			return HC_SKIP_SHORT_PAYLOAD;
 		id = id_be ? __builtin_bswap64(v) : v;
 	}

@@ -13,25 +13,51 @@
 #define HEDGER_TAIL_BYTES 32	/* request bytes hashed from the end */
 #define HEDGER_BPF_CSUM_LEVEL_QUERY 0	/* BPF_CSUM_LEVEL_QUERY */
 
-/* hash_bytes - hash of @n (<= HEDGER_HEAD_BYTES) bytes at @off, zero padded. */
-static __always_inline __u64 hash_bytes(struct __sk_buff *skb, __u32 off, __u32 n, __u64 h)
+/* load_head - @n (1..HEDGER_HEAD_BYTES) bytes at @off into @w, the rest of
+ * @w zero; false when @n is 0 or the bytes cannot be read. */
+static __always_inline bool load_head(struct __sk_buff *skb, __u32 off, __u32 n,
+				      __u64 w[HEDGER_HEAD_BYTES / 8])
 {
-	__u64 w[HEDGER_HEAD_BYTES / 8] = {};
-	__u32 i;
-
 	if (!n)
-		return h;
+		return false;
 	if (n > HEDGER_HEAD_BYTES)
 		n = HEDGER_HEAD_BYTES;
 	/* Spelled so every verifier sees 1 <= n <= 64 (6.1 rejects a length
 	 * that might be 0; clang may drop the checks above from its view). */
 	n = ((n - 1) & (HEDGER_HEAD_BYTES - 1)) + 1;
-	if (bpf_skb_load_bytes(skb, off, w, n))
-		return h;
+	return bpf_skb_load_bytes(skb, off, w, n) == 0;
+}
+
+static __always_inline __u64 mix_words(const __u64 w[HEDGER_HEAD_BYTES / 8], __u64 h)
+{
+	__u32 i;
+
 #pragma clang loop unroll(full)
 	for (i = 0; i < HEDGER_HEAD_BYTES / 8; i++)
 		h = hedger_mix64(h, w[i]);
 	return h;
+}
+
+/* hash_bytes - hash of @n (<= HEDGER_HEAD_BYTES) bytes at @off, zero padded. */
+static __always_inline __u64 hash_bytes(struct __sk_buff *skb, __u32 off, __u32 n, __u64 h)
+{
+	__u64 w[HEDGER_HEAD_BYTES / 8] = {};
+
+	return load_head(skb, off, n, w) ? mix_words(w, h) : h;
+}
+
+/* sum32 - one's complement sum (unfolded) of @n 32-bit words at @v, as
+ * bpf_csum_diff adds them, without the helper call. */
+static __always_inline __u64 sum32(const void *v, __u32 n)
+{
+	const __u32 *x = v;
+	__u64 s = 0;
+	__u32 i;
+
+#pragma clang loop unroll(full)
+	for (i = 0; i < n; i++)
+		s += x[i];
+	return s;
 }
 
 static __always_inline __u32 fold32(__u64 h)
@@ -81,7 +107,7 @@ static __always_inline __u64 pseudo_sum(const struct hedger_pkt *p)
 		__builtin_memcpy(ph.daddr, p->key.daddr.a, 4);
 		ph.proto = 17;
 		ph.len = bpf_htons((__u16)p->l4_len);
-		return (__u32)bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+		return sum32(&ph, sizeof(ph) / 4);
 	} else {
 		struct {
 			__u8 saddr[16], daddr[16];
@@ -93,7 +119,7 @@ static __always_inline __u64 pseudo_sum(const struct hedger_pkt *p)
 		__builtin_memcpy(ph.daddr, p->key.daddr.a, 16);
 		ph.len = bpf_htonl(p->l4_len);
 		ph.proto = 17;
-		return (__u32)bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+		return sum32(&ph, sizeof(ph) / 4);
 	}
 }
 
@@ -152,11 +178,21 @@ static __always_inline bool hedger_reply_check(struct __sk_buff *skb, const stru
 	struct {
 		__u16 sport, dport, len, check;
 	} uh;
+	__u64 w[HEDGER_HEAD_BYTES / 8] = {};
 	__u64 h = hedger_mix64(0x7265ULL, p->payload_len), psum, ph, total;
-	bool whole, device_ok;
+	bool whole, device_ok, head;
 
-	h = hash_bytes(skb, p->payload_off, p->payload_len, h);
-	psum = payload_sum(skb, p, &whole);
+	head = load_head(skb, p->payload_off, p->payload_len, w);
+	if (head)
+		h = mix_words(w, h);
+	if (p->payload_len <= HEDGER_HEAD_BYTES) {
+		/* The whole payload is in @w already (zero padded, as the
+		 * chunks below): sum it there, no second copy. */
+		psum = sum32(w, HEDGER_HEAD_BYTES / 4);
+		whole = head || !p->payload_len;
+	} else {
+		psum = payload_sum(skb, p, &whole);
+	}
 	*digest = fold32(hedger_mix64(h, psum));
 	if (p->first_fragment || !whole)
 		return false;
@@ -172,7 +208,7 @@ static __always_inline bool hedger_reply_check(struct __sk_buff *skb, const stru
 	uh.len = bpf_htons((__u16)p->l4_len);
 	uh.check = p->udp_check;
 	ph = pseudo_sum(p);
-	total = ph + psum + (__u32)bpf_csum_diff(NULL, 0, (__be32 *)&uh, sizeof(uh), 0);
+	total = ph + psum + sum32(&uh, sizeof(uh) / 4);
 	if (csum_fold64(total) == 0xffff)
 		return true;
 	return csum_fold64(ph) == p->udp_check;

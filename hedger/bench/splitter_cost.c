@@ -20,14 +20,24 @@
  *                 pass's return trip runs later, in softirq.
  *   reply filter: the first reply of each request of the decide-only run
  *                 (parse, lookups, checksum check and digest, completion)
+ *   not ours    : a UDP datagram to (splitter) or from (reply filter) a port
+ *                 that is no service: what every other packet pays
+ *   floor       : a program that only returns (r0 = -1): what
+ *                 BPF_PROG_TEST_RUN itself adds to a call (its clock reads)
  * Prints ns per request for each: mean, P50 and P99 of the per-call durations
- * (P50 is the one a loaded machine disturbs least). */
+ * (P50 is the one a loaded machine disturbs least). --only ROW runs one row
+ * (the first word of its name, or "line-grow", "line-stab", "line-cpu",
+ * "reply", "not-ours", "floor"), --passes N repeats it (for perf record),
+ * --cold BYTES evicts the caches before every call, --requests N sets the
+ * ids per row (htb rows keep their own smaller counts). */
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -51,8 +61,23 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* --cold BYTES: a buffer written through before every timed call, so the
+ * call finds the program, its maps and the scoreboard out of the CPU's
+ * private caches, as a packet does after the application and the stack have
+ * run (BPF_PROG_TEST_RUN back to back keeps them hot). */
+static uint8_t *cold_buf;
+static size_t cold_bytes;
+
+static void evict(void)
+{
+	for (size_t i = 0; i < cold_bytes; i += 64)
+		cold_buf[i]++;
+}
+
 static uint64_t one_run(struct bpf_program *prog, const struct tb_pkt *p)
 {
+	if (cold_bytes)
+		evict();
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = p->len,
 		    .repeat = 1);
 
@@ -75,9 +100,15 @@ static struct cost summarize(uint64_t *d, int n)
 	return c;
 }
 
-/* run - mean/P99 of the splitter on @n fresh requests; with @reply, of the
- * reply filter on each request's first reply instead. */
-static struct cost run_cfg(struct tb_cfg cfg, int n, bool reply)
+/* What run_cfg times for each of its @n ids. */
+enum measure {
+	M_SPLITTER,		/* the splitter on a fresh request */
+	M_REPLY,		/* the reply filter on that request's first reply */
+	M_NOT_OURS,		/* splitter and reply filter on UDP of no service */
+};
+
+/* run_cfg - mean/P50/P99 of one program over @n ids, as @m says. */
+static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
 {
 	struct hedger_sb_bucket zero = { 0 };
 	struct cost bad = { -1, 0, 0 };
@@ -100,11 +131,13 @@ static struct cost run_cfg(struct tb_cfg cfg, int n, bool reply)
 	s.family = 4;
 	s.payload = pl;
 	for (int id = 1; id <= n; id++) {
-		s.reply = false;
+		s.reply = m == M_NOT_OURS && (id & 1);
+		s.sport = s.dport = m == M_NOT_OURS ? TB_PORT + 1 : 0;
 		s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, (uint64_t)id);
 		tb_build(&p, &s);
-		d[id - 1] = one_run(t.skel->progs.hedger_splitter, &p);
-		if (reply) {
+		d[id - 1] = one_run(s.reply ? t.skel->progs.hedger_reply_filter :
+					      t.skel->progs.hedger_splitter, &p);
+		if (m == M_REPLY) {
 			s.reply = true;
 			tb_build(&p, &s);
 			d[id - 1] = one_run(t.skel->progs.hedger_reply_filter, &p);
@@ -121,12 +154,54 @@ static struct cost run_cfg(struct tb_cfg cfg, int n, bool reply)
 	return bad;
 }
 
-static struct cost run(int backend, uint32_t line_ifindex, int n, bool reply)
+/* --sb-size: scoreboard slots of the non-line rows (the loader's default). */
+static uint32_t sb_slots = 65536;
+
+static struct cost run(int backend, uint32_t line_ifindex, int n, enum measure m)
 {
-	struct tb_cfg cfg = { .backend = backend, .classes = LINE_CLASSES, .sb_size = 65536,
+	struct tb_cfg cfg = { .backend = backend, .classes = LINE_CLASSES, .sb_size = sb_slots,
 			      .line_ifindex = line_ifindex };
 
-	return run_cfg(cfg, n, reply);
+	return run_cfg(cfg, n, m);
+}
+
+/* run_floor - the same timing of a program that only returns TC_ACT_UNSPEC. */
+static struct cost run_floor(int n)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct cost c = { -1, 0, 0 };
+	struct tb_spec s = { .family = 4 };
+	uint8_t pl[32];
+	struct tb_pkt p;
+	uint64_t *d;
+	int fd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "floor", "GPL", insns, 2, NULL);
+	d = calloc((size_t)n, sizeof(*d));
+	if (fd < 0 || !d)
+		goto cleanup;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, 1);
+	tb_build(&p, &s);
+	for (int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.data, .data_size_in = p.len,
+			    .repeat = 1);
+
+		if (cold_bytes)
+			evict();
+		if (bpf_prog_test_run_opts(fd, &opts))
+			goto cleanup;
+		d[i] = opts.duration;
+	}
+	c = summarize(d, n);
+cleanup:
+	free(d);
+	if (fd >= 0)
+		close(fd);
+	return c;
 }
 
 /* own_sysfs - a mount namespace whose /sys shows this network namespace, so
@@ -163,7 +238,7 @@ static struct cost run_line(uint32_t charge, int n, int line_cpu)
 		if (line_cpu >= 0)
 			cfg.line_park_ifindex = (uint32_t)l.b_ifindex;
 		if (line_cpu < 0 || line_steer_rx(&l, (unsigned)line_cpu) == 0)
-			c = run_cfg(cfg, n, false);
+			c = run_cfg(cfg, n, M_SPLITTER);
 		line_destroy(&nl, &l);
 	} else {
 		fprintf(stderr, "splitter_cost: cannot create the htb line: %s\n", nl.err_msg);
@@ -178,29 +253,177 @@ static void show(const char *what, struct cost c)
 	       (unsigned long long)c.p50, (unsigned long long)c.p99);
 }
 
-int main(void)
+static void usage(FILE *f)
 {
-	const int n = 20000;
+	fprintf(f,
+		"usage: splitter_cost [--only ROW] [--passes N] [--requests N] [--cold BYTES]\n"
+		"                     [--sb-size SLOTS]\n"
+		"  --only ROW      one row: decide, recirc, edt, htb, line-grow, line-stab,\n"
+		"                  line-cpu, reply, not-ours, floor (default: all)\n"
+		"  --passes N      run each chosen row N times (1..1000; default 1)\n"
+		"  --requests N    ids per row (100..30000; default 20000)\n"
+		"  --cold BYTES    write through BYTES (64K..1G, suffix K/M/G) before every\n"
+		"                  call: caches cold as after real work (default: hot)\n"
+		"  --sb-size SLOTS scoreboard slots, a power of two 1024..1048576 (default\n"
+		"                  65536, as the loader); keep --requests well below it\n"
+		"examples:\n"
+		"  splitter_cost\n"
+		"  splitter_cost --only reply --cold 8M --requests 4000\n"
+		"  perf record -a -g -- splitter_cost --only reply --passes 50\n");
+}
 
-	tb_require();
-	/* htb: each request claims one of 4096 classes (busy for T), so at
-	 * most 4000 requests. */
-	show("splitter decide-only (clone target missing):", run(HEDGER_BACKEND_RECIRC, 999999, n, false));
-	show("splitter recirc (1 clone to lo ingress):", run(HEDGER_BACKEND_RECIRC, 1, n, false));
-	show("splitter edt (tstamp + 1 clone to lo egress):", run(HEDGER_BACKEND_EDT, 1, n, false));
-	show("splitter htb (grow+clone+shrink+clone to lo):", run(HEDGER_BACKEND_HTB, 1, 4000, false));
-	show("splitter htb line, grow+clone+shrink+clone:", run_line(0, 4000, -1));
-	show("splitter htb line, 1 clone, size table:", run_line((uint32_t)LINE_S_BYTES + 1, 2000, -1));
-	if (libbpf_num_possible_cpus() >= 2 && own_sysfs() == 0) {
-		cpu_set_t one;
+static bool want(const char *only, const char *row)
+{
+	return !only || strcmp(only, row) == 0;
+}
 
-		/* Sender on CPU 0, the line's work steered to CPU 1. */
-		CPU_ZERO(&one);
-		CPU_SET(0, &one);
-		if (sched_setaffinity(0, sizeof(one), &one) == 0)
-			show("splitter htb line, size table, --line-cpu:",
-			     run_line((uint32_t)LINE_S_BYTES + 1, 2000, 1));
+int main(int argc, char **argv)
+{
+	static const char *const rows[] = { "decide", "recirc", "edt", "htb", "line-grow",
+					    "line-stab", "line-cpu", "reply", "not-ours",
+					    "floor" };
+	static const struct option opts[] = {
+		{ "only", required_argument, NULL, 'o' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "requests", required_argument, NULL, 'n' },
+		{ "cold", required_argument, NULL, 'c' },
+		{ "sb-size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *only = NULL;
+	int n = 20000;
+	long passes = 1, v;
+	bool cpu_pinned = false;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			only = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			passes = strtol(optarg, &end, 10);
+			if (errno || *end || passes < 1 || passes > 1000) {
+				fprintf(stderr, "splitter_cost: --passes wants 1..1000, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 100 || v > 30000) {
+				fprintf(stderr, "splitter_cost: --requests wants 100..30000, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			n = (int)v;
+			break;
+		case 'c': {
+			unsigned long long b;
+
+			errno = 0;
+			b = strtoull(optarg, &end, 10);
+			if (*end == 'K' || *end == 'k')
+				b <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				b <<= 20, end++;
+			else if (*end == 'G' || *end == 'g')
+				b <<= 30, end++;
+			if (errno || *end || optarg[0] == '-' || b < (64ULL << 10) || b > (1ULL << 30)) {
+				fprintf(stderr, "splitter_cost: --cold wants 64K..1G bytes, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			cold_bytes = (size_t)b;
+			break;
+		}
+		case 's':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1024 || v > (1L << 20) || (v & (v - 1))) {
+				fprintf(stderr, "splitter_cost: --sb-size wants a power of two "
+					"1024..1048576, not '%s'\n", optarg);
+				return 2;
+			}
+			sb_slots = (uint32_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
 	}
-	show("reply filter (first reply, completes):", run(HEDGER_BACKEND_RECIRC, 999999, n, true));
+	if (optind < argc) {
+		fprintf(stderr, "splitter_cost: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (only) {
+		size_t i;
+
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			if (strcmp(only, rows[i]) == 0)
+				break;
+		if (i == sizeof(rows) / sizeof(rows[0])) {
+			fprintf(stderr, "splitter_cost: no row '%s' (see --help)\n", only);
+			return 2;
+		}
+	}
+	if (cold_bytes) {
+		cold_buf = calloc(1, cold_bytes);
+		if (!cold_buf) {
+			fprintf(stderr, "splitter_cost: cannot allocate --cold %zu bytes\n", cold_bytes);
+			return 1;
+		}
+	}
+	tb_require();
+	for (long pass = 0; pass < passes; pass++) {
+		/* htb: each request claims one of 4096 classes (busy for T),
+		 * so at most 4000 requests. */
+		if (want(only, "decide"))
+			show("splitter decide-only (clone target missing):",
+			     run(HEDGER_BACKEND_RECIRC, 999999, n, M_SPLITTER));
+		if (want(only, "recirc"))
+			show("splitter recirc (1 clone to lo ingress):",
+			     run(HEDGER_BACKEND_RECIRC, 1, n, M_SPLITTER));
+		if (want(only, "edt"))
+			show("splitter edt (tstamp + 1 clone to lo egress):",
+			     run(HEDGER_BACKEND_EDT, 1, n, M_SPLITTER));
+		if (want(only, "htb"))
+			show("splitter htb (grow+clone+shrink+clone to lo):",
+			     run(HEDGER_BACKEND_HTB, 1, 4000, M_SPLITTER));
+		if (want(only, "line-grow"))
+			show("splitter htb line, grow+clone+shrink+clone:", run_line(0, 4000, -1));
+		if (want(only, "line-stab"))
+			show("splitter htb line, 1 clone, size table:",
+			     run_line((uint32_t)LINE_S_BYTES + 1, 2000, -1));
+		if (want(only, "line-cpu") && libbpf_num_possible_cpus() >= 2 &&
+		    (cpu_pinned || own_sysfs() == 0)) {
+			cpu_set_t one;
+
+			/* Sender on CPU 0, the line's work steered to CPU 1. */
+			CPU_ZERO(&one);
+			CPU_SET(0, &one);
+			if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+				cpu_pinned = true;
+				show("splitter htb line, size table, --line-cpu:",
+				     run_line((uint32_t)LINE_S_BYTES + 1, 2000, 1));
+			}
+		}
+		if (want(only, "reply"))
+			show("reply filter (first reply, completes):",
+			     run(HEDGER_BACKEND_RECIRC, 999999, n, M_REPLY));
+		if (want(only, "not-ours"))
+			show("not ours (UDP of no service, both programs):",
+			     run(HEDGER_BACKEND_RECIRC, 999999, n, M_NOT_OURS));
+		if (want(only, "floor"))
+			show("floor (a program that only returns):", run_floor(n));
+	}
+	free(cold_buf);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_harness.h"
+#include "service_ports.h"
 
 struct __sk_buff tb_last_ctx;
 
@@ -76,7 +77,7 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	v.index = 1;
 	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 		return -errno;
-	return 0;
+	return service_ports_add(bpf_map__fd(t->skel->maps.service_ports), htons(TB_PORT));
 }
 
 void tb_close(struct tb *t)

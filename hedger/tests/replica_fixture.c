@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 
 #include "replica_fixture.h"
+#include "service_ports.h"
 
 static uint16_t fold(uint32_t sum)
 {
@@ -114,7 +115,8 @@ int rf_add_replicas(struct tb *t, uint32_t svc, int family, const char *vip,
 		memcpy(k.addr.a, r.ep[i + 1].addr, 16);
 		k.port = r.ep[i + 1].port;
 		k.family = (uint8_t)family;
-		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.replica_of), &k, &ro, BPF_ANY))
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.replica_of), &k, &ro, BPF_ANY) ||
+		    service_ports_add(bpf_map__fd(t->skel->maps.service_ports), k.port))
 			return -1;
 	}
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.replicas), &svc, &r, BPF_ANY);

@@ -4,10 +4,15 @@
  * fragments (IPv4 and an IPv6 fragment header), IPv6 headers it does not
  * walk (ESP), short payload, truncated header - is passed untouched
  * (TC_ACT_UNSPEC, same bytes) and counted. IPv6 option headers (hop-by-hop,
- * destination) in front of UDP are walked: such a request is ours. */
+ * destination) in front of UDP are walked: such a request is ours. The
+ * service port bitmap is tested before the services map: a service whose
+ * port has no bit is not seen until the bit is set. */
 #include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 
 #include "bpf_harness.h"
+#include "service_ports.h"
 
 /* Run one request through a fresh splitter; return its verdict checks. */
 static void expect_request(const struct tb_cfg *cfg, struct tb_spec *s, uint64_t id,
@@ -53,6 +58,44 @@ static void expect_skip(struct tb_spec *s, int counter, const char *what)
 	if (counter >= 0)
 		CHECK_EQ(tb_counter(&t, counter), 1, what);
 	CHECK(out.len == p.len && !memcmp(out.data, p.data, p.len), "%s: packet modified", what);
+	tb_close(&t);
+}
+
+/* port_bitmap_first - a services entry on port 9998 without its bitmap bit:
+ * a request to it is not looked up (no request, no slot); with the bit, it
+ * is a request. */
+static void port_bitmap_first(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC };
+	struct hedger_service_val v = { .index = 2 };
+	struct hedger_service_key k;
+	struct tb_spec s = { .family = 4, .dport = 9998 };
+	uint8_t pl[32];
+	struct tb_pkt p, out;
+	struct tb t;
+	int ret = 0;
+
+	if (tb_open(&t, &cfg)) {
+		CHECK(0, "port bitmap: tb_open failed");
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET, TB_SERVER4, k.addr.a);
+	k.port = htons(9998);
+	k.family = 4;
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.services), &k, &v, BPF_ANY), 0,
+		 "port bitmap: services entry");
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, 11);
+	tb_build(&p, &s);
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, "no bit: run");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "no bit: verdict");
+	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 0, "no bit: not a request");
+	CHECK_EQ(service_ports_add(bpf_map__fd(t.skel->maps.service_ports), htons(9998)), 0,
+		 "port bitmap: set the bit");
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, &out), 0, "bit: run");
+	CHECK_EQ(ret, TB_ACT_UNSPEC, "bit: verdict");
+	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 1, "bit: a request");
 	tb_close(&t);
 }
 
@@ -130,5 +173,6 @@ int main(void)
 	s.v6_nexthdr = 0;
 	s.proto = 58;
 	expect_skip(&s, HC_SKIP_NOT_UDP, "icmpv6");
+	port_bitmap_first();
 	return check_done("test_bpf_parse");
 }

@@ -11,7 +11,12 @@
  *   second identical first fragment is passed too (fragments never drop);
  * - a hedge replica's reply is accepted only for a request hedged to that
  *   replica; one that cannot be reverse-NATed (a fragment) leaves the
- *   request open, so the VIP's reply still completes it. */
+ *   request open, so the VIP's reply still completes it;
+ * - all of the above that depends on the payload's bytes holds at every
+ *   payload length, on both sides of the 64 bytes the reply filter sums
+ *   where it hashes them (longer ones are summed in 512-byte chunks): a
+ *   reply differing only in its last byte is another reply. */
+#include <stdio.h>
 #include <string.h>
 
 #include "replica_fixture.h"
@@ -150,11 +155,78 @@ static void replicas(void)
 	tb_close(&t);
 }
 
+/* reply_of_len - a reply to request @id whose payload is @len bytes (the id
+ * first, the last byte @last, which must lie behind it) with checksum @csum. */
+static void reply_of_len(struct tb_pkt *p, int family, uint64_t id, uint32_t len, uint8_t last,
+			 int csum)
+{
+	static uint8_t pl[1024];
+	struct tb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = family;
+	s.reply = true;
+	s.payload = pl;
+	s.payload_len = tb_payload_id(pl, len, 0, 4, false, id);
+	pl[len - 1] = last;
+	s.csum = csum;
+	tb_build(p, &s);
+}
+
+static void lengths(int family)
+{
+	static const uint32_t lens[] = { 5, 6, 63, 64, 65, 131, 600 };
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .classes = 64 };
+	struct tb_pkt req, rep;
+	char what[96];
+	struct tb t;
+	int ret = 0;
+
+	if (tb_open(&t, &cfg)) {
+		CHECK(0, "tb_open");
+		return;
+	}
+	for (uint32_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint32_t len = lens[i];
+		uint64_t id = 100 + 4 * i;
+
+		snprintf(what, sizeof(what), "IPv%d, %u-byte reply", family, len);
+		/* A bad checksum does not complete. */
+		tb_build_msg(&req, family, id, false, 0, TB_CSUM_GOOD);
+		tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
+		reply_of_len(&rep, family, id, len, 0x33, TB_CSUM_BAD);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
+		CHECK(ret == TB_ACT_UNSPEC, "%s, bad checksum: passed", what);
+		CHECK(tb_state(&t, family, id) == HEDGER_ST_PENDING, "%s, bad checksum: open", what);
+		/* A good one does; its copy is dropped; one with another last
+		 * byte is another reply and passes. */
+		reply_of_len(&rep, family, id, len, 0x33, TB_CSUM_GOOD);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
+		CHECK(ret == TB_ACT_UNSPEC, "%s, good checksum: passed", what);
+		CHECK(tb_state(&t, family, id) == HEDGER_ST_COMPLETED, "%s, good: completes", what);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
+		CHECK(ret == TB_ACT_SHOT, "%s: a byte-identical copy is dropped", what);
+		reply_of_len(&rep, family, id, len, 0x34, TB_CSUM_GOOD);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
+		CHECK(ret == TB_ACT_UNSPEC, "%s: another last byte is another reply", what);
+		/* The pseudo-header sum a local sender leaves (offload) completes. */
+		tb_build_msg(&req, family, id + 1, false, 0, TB_CSUM_GOOD);
+		tb_run(&t, t.skel->progs.hedger_splitter, &req, 0, &ret, NULL);
+		reply_of_len(&rep, family, id + 1, len, 0x33, TB_CSUM_PARTIAL);
+		tb_run(&t, t.skel->progs.hedger_reply_filter, &rep, 0, &ret, NULL);
+		CHECK(tb_state(&t, family, id + 1) == HEDGER_ST_COMPLETED, "%s, partial: completes",
+		      what);
+	}
+	tb_close(&t);
+}
+
 int main(void)
 {
 	tb_require();
 	checksums(4);
 	checksums(6);
+	lengths(4);
+	lengths(6);
 	fragments();
 	replicas();
 	return check_done("test_bpf_trust");
