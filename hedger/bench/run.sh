@@ -76,7 +76,7 @@ client() {	# OUTDIR [progstats ids]
 
 echo
 echo "## 0. splitter cost breakdown (BPF_PROG_TEST_RUN, fresh id per run, private netns)"
-"$BUILD/hedger/splitter_cost" | grep '^splitter'
+"$BUILD/hedger/splitter_cost"
 
 echo
 echo "## 1+2. per-program cost and P50 overhead (N=$N closed loop, server answers at once)"
