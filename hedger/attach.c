@@ -70,6 +70,9 @@ static void print_banner(const struct instance *in, const struct attach_opts *o)
 		       o->adaptive_permille / 10, o->adaptive_permille % 10,
 		       (unsigned long long)o->delay_min_ns / 1000,
 		       (unsigned long long)o->delay_max_ns / 1000);
+	if (o->line_poll)
+		printf("line poll: CPU %llu polls the line's receive queue (busy while attached)\n",
+		       (unsigned long long)o->line_cpu);
 	if (o->budget_on)
 		printf("budget: %u.%u%% of requests + burst %llu\n", o->budget_milli / 10,
 		       o->budget_milli % 10, (unsigned long long)o->budget_burst);
@@ -82,17 +85,27 @@ static void print_banner(const struct instance *in, const struct attach_opts *o)
 	fflush(stdout);
 }
 
-/* run - counter lines every --interval until a signal. */
-static void run(const struct instance *in, const struct attach_opts *o)
+/* run - counter lines every --interval until a signal; with --line-poll,
+ * the poll packet's heartbeat every round (50 ms, well inside
+ * HEDGER_LINE_POLL_STALE_NS). */
+static void run(struct instance *in, const struct attach_opts *o)
 {
 	int fd = bpf_map__fd(in->skel->maps.counters);
 	uint64_t next = time_mono_ns() + o->interval_ns, cnt[HC_COUNT];
+	unsigned restarts = 0;
 
 	while (!stop_requested) {
 		if (o->interval_ns && time_mono_ns() >= next) {
 			if (!stats_read_counters(fd, cnt))
 				stats_print_line(stdout, cnt);
 			next += o->interval_ns;
+		}
+		if (line_poll_beat(&in->poll))
+			log_error("--line-poll: cannot send a new poll packet");
+		if (in->poll.restarts != restarts) {
+			restarts = in->poll.restarts;
+			printf("line poll: packet lost, sent a new one (%u so far)\n", restarts);
+			fflush(stdout);
 		}
 		usleep(50000);	/* the signal ends the sleep early */
 	}

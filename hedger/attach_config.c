@@ -90,6 +90,7 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_tied_ifindex = (uint32_t)env->line_b_ifindex;
 	/* --line-cpu: clones enter at b's receive queue, which RPS steers. */
 	r->cfg_line_park_ifindex = o->line_cpu_on ? (uint32_t)env->line_b_ifindex : 0;
+	r->cfg_line_poll = o->line_poll;
 }
 
 static void key_from_ep(struct hedger_service_key *k, const struct aopts_endpoint *ep)

@@ -276,6 +276,10 @@ int instance_setup(struct instance *in, const struct attach_opts *o)
 		err = attach_hooks(in, o);
 	if (!err)
 		err = write_state(in, o);
+	/* Last: the rescuer that sends the poll packet round is attached. */
+	if (!err && o->line_poll)
+		err = line_poll_start(&in->poll, bpf_map__fd(in->skel->maps.line_poll),
+				      in->line.a_ifindex);
 	return err;
 }
 
@@ -306,7 +310,8 @@ void instance_stop(struct instance *in, const struct attach_opts *o, volatile si
 
 	/* Stop cloning, then drop what waits in the line (the rescuer goes
 	 * with it); hedges already sent still get their duplicates dropped
-	 * until their replies are in. */
+	 * until their replies are in. The poll packet ends at its next round. */
+	line_poll_stop(&in->poll);
 	hook_detach(&in->hooks[INST_SPLITTER]);
 	hook_detach(&in->hooks[INST_RESCUER]);
 	line_destroy(&in->nl, &in->line);

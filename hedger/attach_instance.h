@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "line_poll.h"
 #include "attach_opts.h"
 #include "hook.h"
 #include "line.h"
@@ -27,6 +28,7 @@ struct instance {
 	enum hook_kind hook;
 	bool clsact_created;		/* tc hook: the dev's clsact is ours */
 	bool state_written;
+	struct line_poll poll;		/* --line-poll (shared == NULL: off) */
 };
 
 /* instance_setup - build everything for @o; on error one line was printed

@@ -62,6 +62,7 @@ struct attach_opts {
 	bool htb_dummies;	/* htb at a fixed T: dummies instead of the size table */
 	bool line_cpu_on;	/* --line-cpu given: */
 	uint64_t line_cpu;	/* the CPU that runs the line's work (RPS on its b end) */
+	bool line_poll;		/* --line-poll: that CPU polls the line's receive queue */
 	bool help;			/* --help was given and printed */
 };
 

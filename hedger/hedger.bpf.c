@@ -450,6 +450,20 @@ static __always_inline int line_next_pass(struct __sk_buff *skb, const struct he
 	return bpf_redirect(cfg_line_ifindex, 0);
 }
 
+/* line_poll_round - --line-poll: send the poll packet round the line's
+ * receive queue once more (a local enqueue: it stays on this CPU), or drop
+ * it when the loader stopped it or stopped beating. */
+static __always_inline int line_poll_round(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct hedger_line_poll *lp = bpf_map_lookup_elem(&line_poll, &zero);
+
+	if (!lp || lp->stop || bpf_ktime_get_ns() - lp->heartbeat_ns > HEDGER_LINE_POLL_STALE_NS)
+		return TC_ACT_SHOT;
+	lp->rounds++;
+	return bpf_redirect(cfg_line_park_ifindex, BPF_F_INGRESS);
+}
+
 SEC("tc")
 int hedger_rescuer(struct __sk_buff *skb)
 {
@@ -463,6 +477,8 @@ int hedger_rescuer(struct __sk_buff *skb)
 		count(HC_DUMMIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
+	if (cfg_line_poll && skb->protocol == bpf_htons(HEDGER_ETH_P_POLL))
+		return line_poll_round(skb);
 	if (cfg_tied && skb->mark == HEDGER_MARK_TIED)
 		/* A tied copy, already addressed to its replica: out at once
 		 * (its mark makes the splitter let it pass). */

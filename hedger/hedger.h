@@ -36,6 +36,21 @@
  * rescuer, which sends it out with redirect_neigh (marked as a hedge then). */
 #define HEDGER_MARK_TIED 0x6b68d003u
 
+/* --line-poll: one packet of this EtherType (IEEE local experimental 2)
+ * goes round the line's receive queue on the line CPU, so that queue stays
+ * scheduled and a clone handed to it needs no IPI. It goes round only while
+ * the loader's heartbeat (struct hedger_line_poll) is fresh: a killed loader
+ * cannot leave it running. */
+#define HEDGER_ETH_P_POLL 0x88b6
+#define HEDGER_LINE_POLL_STALE_NS 500000000ULL	/* no heartbeat for this long: it stops */
+
+struct hedger_line_poll {
+	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the loader's last beat */
+	__u64 rounds;		/* rounds the poll packet made (only the line CPU writes) */
+	__u32 stop;		/* 1: end at the next round (detach) */
+	__u32 pad;
+};
+
 #define HEDGER_MAX_SERVICES 64
 #define HEDGER_MAX_CLASSES 4096
 #define HEDGER_HTB_MAJOR 1	/* HTB root handle 1: -> leaf classes 1:1..1:N */

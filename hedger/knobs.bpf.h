@@ -32,3 +32,4 @@ const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map *
 const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */
 const volatile __u32 cfg_tied = 0;		/* 1: some service is in tied mode */
 const volatile __u32 cfg_tied_ifindex = 0;	/* the line's b end: tied copies reach the rescuer */
+const volatile __u32 cfg_line_poll = 0;		/* 1: --line-poll (the rescuer keeps the poll packet going) */

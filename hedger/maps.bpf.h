@@ -33,6 +33,16 @@ struct {
 	__type(value, __u64);
 } service_ports SEC(".maps");
 
+/* --line-poll: the poll packet's heartbeat, stop flag and round count;
+ * mmapped by the loader, which writes the beat and the flag in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hedger_line_poll);
+} line_poll SEC(".maps");
+
 /* The scoreboard (scoreboard.h): buckets of HEDGER_SB_WAYS one-line slots.
  * The loader sets max_entries to --scoreboard-size / HEDGER_SB_WAYS. */
 struct {
