@@ -16,6 +16,9 @@
 #                       (default) or dummies (hedger attach --htb-dummies)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
+#   --line-poll         E3L's kernel arm with hedger --line-poll (the line's
+#                       CPU polls its receive queue: no IPI per clone, that
+#                       CPU busy; recorded in meta)
 #   --inventory FILE    run on the hosts of an Ansible inventory over ssh
 #                       instead of namespaces (deploy/README.md)
 #   --out DIR           results directory (must not exist; default
@@ -55,6 +58,7 @@ EXPERIMENTS=""
 BACKEND=auto
 HTB_HOLD=size-table   # --htb-hold; the hedger's option for it: HEDGER_HOLD_OPTS
 KEEP_AWAKE=0
+E3L_LINE_POLL=0
 OUT=""
 BUILD=${BUILD_DIR:-build}
 DO_BOOTSTRAP=1
@@ -79,6 +83,7 @@ while [ $# -gt 0 ]; do
     --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
     --htb-hold) need "$@"; [[ $2 =~ ^(size-table|dummies)$ ]] || usage_error "invalid --htb-hold '$2': size-table or dummies"; HTB_HOLD=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
+    --line-poll) E3L_LINE_POLL=1 ;;
     --inventory) need "$@"; [ -f "$2" ] || usage_error "--inventory $2: no such file"; INVENTORY=$(readlink -f "$2"); shift ;;
     --out) need "$@"; OUT=$2; [[ $OUT == /* ]] || OUT=$CALLER_PWD/$OUT; shift ;;
     --build-dir) need "$@"; BUILD=$2; [[ $BUILD == /* ]] || BUILD=$CALLER_PWD/$BUILD; shift ;;

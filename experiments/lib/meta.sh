@@ -32,6 +32,7 @@ ra_meta_write() {
     echo "profile=$PROFILE"
     echo "experiments=$EXPERIMENTS"
     echo "keep_awake=$([ "$KEEP_AWAKE" = 1 ] && echo yes || echo no)"
+    echo "e3l_line_poll=$([ "${E3L_LINE_POLL:-0}" = 1 ] && echo yes || echo no)"
     echo "hedger_backend_requested=$BACKEND"
     echo "hedger_backend=pending"
     echo "htb_hold=${HTB_HOLD:-size-table}"

@@ -157,6 +157,7 @@ ra_trial_body() {
   if [ "$exp" = E3L ]; then
     pin_server=(taskset -c "$E3L_CPU")
     line_opts=(--line-cpu "$E3L_LINE_CPU")
+    [ "${E3L_LINE_POLL:-0}" = 0 ] || line_opts+=(--line-poll)
   fi
   # shellcheck disable=SC2046
   ip netns exec "$SERVER_NS" "${pin_server[@]}" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \

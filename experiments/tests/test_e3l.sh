@@ -4,7 +4,9 @@
 # arms ok on htb, client and server on CPU 0 in both arms, the line's
 # receive queue steered to CPU 1 (RPS mask 2) in the kernel arm, every clone
 # accounted at the line's CPU (first pass or reply-won drop), E3L/tail.csv and
-# the E3L sections of summary.md; and E3 rows untouched (none run).
+# the E3L sections of summary.md; and E3 rows untouched (none run). With
+# --line-poll the kernel arm's hedger polls CPU 1 (its banner says so), meta
+# records it, the summary's title says it, and both arms are still ok.
 # Usage: test_e3l.sh BUILD_DIR   (root, 2 CPUs, htb; skips with 77 otherwise)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,4 +64,17 @@ awk -v sent=$((requests + warmup)) '{ v[$1] = $2 }
 [ "$(wc -l < "$run/E3L/tail.csv")" = 5 ] || fail "E3L/tail.csv: $(cat "$run/E3L/tail.csv")"
 grep -q '^## E3L do-no-harm' "$run/summary.md" || fail "summary.md has no E3L do-no-harm section"
 grep -q '^## E3L BPF programs' "$run/summary.md" || fail "summary.md has no E3L BPF section"
+grep -qx 'e3l_line_poll=no' "$run/meta" || fail "meta: $(grep e3l_line_poll "$run/meta")"
+
+"$root/experiments/run_all.sh" --experiments E3L --line-poll --trials 1 --requests $requests \
+  --warmup $warmup --build-dir "$build" --no-bootstrap --no-build --no-figures --out "$tmp/poll" \
+  > "$tmp/out-poll" 2>&1 || fail "run_all.sh --line-poll failed: $(tail -n5 "$tmp/out-poll")"
+for arm in baseline kernel; do
+  grep -q "^E3L,$arm,1,ok," "$tmp/poll/manifest.csv" || fail "--line-poll: E3L $arm trial not ok"
+done
+grep -q '^line poll: CPU 1' "$tmp/poll/E3L/kernel/trial-1/hedger.log" \
+  || fail "--line-poll: the hedger does not poll: $(head -n5 "$tmp/poll/E3L/kernel/trial-1/hedger.log")"
+grep -qx 'e3l_line_poll=yes' "$tmp/poll/meta" || fail "--line-poll: meta does not record it"
+grep -q '^## E3L do-no-harm .*polling its receive queue' "$tmp/poll/summary.md" \
+  || fail "--line-poll: the E3L do-no-harm title does not say it"
 echo "e3l: all checks passed"
