@@ -43,6 +43,7 @@
 
 #include "../tests/bpf_harness.h"
 #include "line.h"
+#include "parse.h"
 #include "netlink.h"
 
 #define LINE_CLASSES 4096
@@ -253,6 +254,38 @@ static void show(const char *what, struct cost c)
 	       (unsigned long long)c.p50, (unsigned long long)c.p99);
 }
 
+/* parse_bytes - a byte count with an optional K, M or G suffix (binary). */
+static int parse_bytes(const char *what, const char *text, uint64_t min, uint64_t max,
+		       uint64_t *out)
+{
+	size_t len = strlen(text), digits = strspn(text, "0123456789");
+	unsigned shift = 0;
+	char num[24];
+	uint64_t v;
+
+	if (digits + 1 == len && strchr("KkMmGg", text[digits]))
+		shift = strchr("Kk", text[digits]) ? 10 : strchr("Mm", text[digits]) ? 20 : 30;
+	else if (digits != len)
+		digits = 0;	/* junk after the number */
+	if (!digits || digits >= sizeof(num)) {
+		fprintf(stderr, "splitter_cost: invalid %s '%s': a byte count such as 8M\n", what,
+			text);
+		return -EINVAL;
+	}
+	memcpy(num, text, digits);
+	num[digits] = '\0';
+	if (parse_u64(what, num, 0, UINT64_MAX >> shift, &v))
+		return -EINVAL;
+	v <<= shift;
+	if (v < min || v > max) {
+		fprintf(stderr, "splitter_cost: %s '%s' is outside %llu..%llu bytes\n", what, text,
+			(unsigned long long)min, (unsigned long long)max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -292,10 +325,9 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *only = NULL;
+	uint64_t passes = 1, v;
 	int n = 20000;
-	long passes = 1, v;
 	bool cpu_pinned = false;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -304,49 +336,26 @@ int main(int argc, char **argv)
 			only = optarg;
 			break;
 		case 'p':
-			errno = 0;
-			passes = strtol(optarg, &end, 10);
-			if (errno || *end || passes < 1 || passes > 1000) {
-				fprintf(stderr, "splitter_cost: --passes wants 1..1000, not '%s'\n",
-					optarg);
+			if (parse_u64("--passes", optarg, 1, 1000, &v))
 				return 2;
-			}
+			passes = v;
 			break;
 		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 100 || v > 30000) {
-				fprintf(stderr, "splitter_cost: --requests wants 100..30000, not '%s'\n",
-					optarg);
+			if (parse_u64("--requests", optarg, 100, 30000, &v))
 				return 2;
-			}
 			n = (int)v;
 			break;
-		case 'c': {
-			unsigned long long b;
-
-			errno = 0;
-			b = strtoull(optarg, &end, 10);
-			if (*end == 'K' || *end == 'k')
-				b <<= 10, end++;
-			else if (*end == 'M' || *end == 'm')
-				b <<= 20, end++;
-			else if (*end == 'G' || *end == 'g')
-				b <<= 30, end++;
-			if (errno || *end || optarg[0] == '-' || b < (64ULL << 10) || b > (1ULL << 30)) {
-				fprintf(stderr, "splitter_cost: --cold wants 64K..1G bytes, not '%s'\n",
-					optarg);
+		case 'c':
+			if (parse_bytes("--cold", optarg, 64ULL << 10, 1ULL << 30, &v))
 				return 2;
-			}
-			cold_bytes = (size_t)b;
+			cold_bytes = (size_t)v;
 			break;
-		}
 		case 's':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1024 || v > (1L << 20) || (v & (v - 1))) {
-				fprintf(stderr, "splitter_cost: --sb-size wants a power of two "
-					"1024..1048576, not '%s'\n", optarg);
+			if (parse_u64("--sb-size", optarg, 1024, 1U << 20, &v))
+				return 2;
+			if (v & (v - 1)) {
+				fprintf(stderr, "splitter_cost: --sb-size must be a power of two, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			sb_slots = (uint32_t)v;
@@ -382,7 +391,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tb_require();
-	for (long pass = 0; pass < passes; pass++) {
+	for (uint64_t pass = 0; pass < passes; pass++) {
 		/* htb: each request claims one of 4096 classes (busy for T),
 		 * so at most 4000 requests. */
 		if (want(only, "decide"))

@@ -180,3 +180,25 @@ stalled_within() {
 		$col("reply_ns") - $col("actual_send_ns") <= lim { n++ } END { print n + 0 }' "$WORK/$1/requests.csv"
 }
 statget() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# labenv_expect_twice LABEL N T_MS [SLACK_MS] - with a hedger on the client
+# and a sink that never answers on $ADDR_S:9999: N requests from CPU 0, 25 ms
+# apart; every id must arrive exactly twice, the copy not early (>= T - 1 ms)
+# and with a median gap <= T + SLACK_MS (default 1). Prints LABEL's gaps.
+labenv_expect_twice() {
+	local label=$1 n=$2 t_ns=$(($3 * 1000000)) slack_ns=$((${4:-1} * 1000000)) spid copies2 p50 min
+	ip netns exec "$NS_S" "$HEDGER_BUILD/tests/udp_probe" sink --bind "$ADDR_S:9999" \
+		--duration 4s >"$WORK/sink" &
+	spid=$!; track $spid
+	wait_line "$WORK/sink" ready 5 || fail "sink did not start"
+	ip netns exec "$NS_C" taskset -c 0 "$HEDGER_BUILD/tests/udp_probe" send --to "$ADDR_S:9999" \
+		--count "$n" --interval 25ms --wait 100ms >/dev/null || fail "sender failed"
+	wait $spid
+	copies2=$(grep -c "copies 2 " "$WORK/sink")
+	[ "$copies2" = "$n" ] || { cat "$WORK/sink"; fail "$label: $copies2 of $n ids arrived exactly twice"; }
+	read -r p50 min < <(awk '/copies 2/ { print $6 }' "$WORK/sink" | sort -n |
+		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[1] }')
+	echo "$label: hold gap min $((min - t_ns)) ns p50 $((p50 - t_ns)) ns (cpus kept awake: ${KEPT_AWAKE:-0})"
+	[ "$min" -ge $((t_ns - 1000000)) ] || fail "$label: a hedge left early: gap $min ns"
+	[ "$p50" -le $((t_ns + slack_ns)) ] || fail "$label: median gap $p50 ns > T + ${4:-1} ms"
+}

@@ -38,21 +38,7 @@ mask=$(ip netns exec "$NS_C" cat /sys/class/net/"$line_b"/queues/rx-0/rps_cpus) 
 	fail "cannot read $line_b's rps_cpus"
 [ "$((16#${mask//,/}))" = 2 ] || fail "$line_b rps_cpus $mask, want CPU 1 only (2)"
 
-ip netns exec "$NS_S" "$BUILD/tests/udp_probe" sink --bind "$SVC" --duration 2500ms >"$WORK/sink" &
-SPID=$!; track $SPID
-wait_line "$WORK/sink" ready 5 || fail "sink did not start"
-ip netns exec "$NS_C" taskset -c 0 "$BUILD/tests/udp_probe" send --to "$SVC" --count $N \
-	--interval 25ms --wait 100ms >/dev/null || fail "sender failed"
-wait $SPID
-
-copies2=$(grep -c "copies 2 " "$WORK/sink")
-[ "$copies2" = $N ] || { cat "$WORK/sink"; fail "$copies2 of $N ids arrived exactly twice"; }
-T_NS=$((T_MS * 1000000))
-read -r p50 min < <(awk '/copies 2/ { print $6 }' "$WORK/sink" | sort -n |
-	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[1] }')
-echo "line-cpu 1: hold gap min $((min - T_NS)) ns p50 $((p50 - T_NS)) ns (cpus kept awake: $KEPT_AWAKE)"
-[ "$min" -ge $((T_NS - 1000000)) ] || fail "a hedge left early: gap $min ns"
-[ "$p50" -le $((T_NS + 1000000)) ] || fail "median gap $p50 ns > T + 1 ms"
+labenv_expect_twice "line-cpu 1" $N $T_MS
 
 # Per-CPU counters: the index of a counter is its place in counters.h.
 idx() { sed -nE 's/^[[:space:]]+X\(([A-Z0-9_]+),.*/\1/p' "$HEDGER_SRC/counters.h" |

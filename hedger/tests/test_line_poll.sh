@@ -72,20 +72,10 @@ r1=$(rounds); sleep 0.3; r2=$(rounds)
 echo "rounds: $r1 -> $r2 in 0.3 s"
 [ "$r2" -gt "$r1" ] || fail "the poll packet does not go round ($r1 -> $r2)"
 
-ip netns exec "$NS_S" "$BUILD/tests/udp_probe" sink --bind "$SVC" --duration 2500ms >"$WORK/sink" &
-SPID=$!; track $SPID
-wait_line "$WORK/sink" ready 5 || fail "sink did not start"
-ip netns exec "$NS_C" taskset -c 0 "$BUILD/tests/udp_probe" send --to "$SVC" --count $N \
-	--interval 25ms --wait 100ms >/dev/null || fail "sender failed"
-wait $SPID
-copies2=$(grep -c "copies 2 " "$WORK/sink")
-[ "$copies2" = $N ] || { cat "$WORK/sink"; fail "$copies2 of $N ids arrived exactly twice"; }
-T_NS=$((T_MS * 1000000))
-read -r p50 min < <(awk '/copies 2/ { print $6 }' "$WORK/sink" | sort -n |
-	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)], a[1] }')
-echo "line-poll: hold gap min $((min - T_NS)) ns p50 $((p50 - T_NS)) ns"
-[ "$min" -ge $((T_NS - 1000000)) ] || fail "a hedge left early: gap $min ns"
-[ "$p50" -le $((T_NS + 1000000)) ] || fail "median gap $p50 ns > T + 1 ms"
+# The poll keeps CPU 1's softirq busy, so the line's work runs in ksoftirqd
+# there: other load on CPU 1 delays it by a scheduler slice, hence 5 ms of
+# slack for the median (the not-early bound is the same).
+labenv_expect_twice line-poll $N $T_MS 5
 
 kill -INT $HPID; wait $HPID || fail "hedger exited with $? after SIGINT"
 for i in $(seq 20); do bpftool prog show id "$RESCUER" >/dev/null 2>&1 || break; sleep 0.1; done
