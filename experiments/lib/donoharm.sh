@@ -77,7 +77,9 @@ ra_post_e3_tail() {
     }' "$RUN/summary.csv" > "$out.tmp" || { rm -f "$out.tmp"; return 0; }
   mv "$out.tmp" "$out"
   title="E3 do-no-harm (no faults: no request needs a hedge)"
-  [ "$exp" = E3 ] || title="$exp do-no-harm (E3 with client and server on CPU ${E3L_CPU:-0}, the delay line on CPU ${E3L_LINE_CPU:-1}$([ "${E3L_LINE_POLL:-0}" = 1 ] && echo ', polling its receive queue'))"
+  local poll=
+  [ "${E3L_LINE_POLL:-0}" = 0 ] || poll=", polling its receive queue"
+  [ "$exp" = E3 ] || title="$exp do-no-harm (E3 with client and server on CPU ${E3L_CPU:-0}, the delay line on CPU ${E3L_LINE_CPU:-1}$poll)"
   ra_md_table "$out" "$title" \
     "Kernel-hedged against baseline, same run, pooled over trials: ratio kernel/baseline and the kernel arm's excess." \
     percentile "baseline (ms)" "kernel (ms)" ratio "excess (us)"

@@ -2,7 +2,8 @@
 # test_post_donoharm: lib/donoharm.sh on a hand-made run: E3/tail.csv has the
 # kernel/baseline ratio and excess per percentile, E1/limit.csv has MAX - (T +
 # fast) per hedged arm next to the timer probe's lateness from meta, both
-# become summary.md sections; missing arms or probe keys leave gaps, never
+# become summary.md sections (E3L's title says when the line's CPU polls);
+# missing arms or probe keys leave gaps, never
 # wrong numbers; and the probe's key=value output reaches meta.
 set -euo pipefail
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -54,6 +55,10 @@ MAX,0.150,0.250,1.67,100.0"
 [ "$(cat "$RUN/E3L/tail.csv")" = "$want" ] || fail "E3L tail.csv: $(cat "$RUN/E3L/tail.csv")"
 grep -qF '## E3L do-no-harm' "$RUN/summary.md" || fail "summary.md has no E3L section"
 [ "$(sed -n 2p "$RUN/E3/tail.csv")" = "P50,0.015,0.018,1.20,3.0" ] || fail "E3L rows changed E3's tail.csv"
+# run_all --line-poll: the E3L title says the line's CPU polls (under set -e).
+E3L_LINE_POLL=1 ra_post_e3_tail E3L
+grep -qF '## E3L do-no-harm (E3 with client and server on CPU 0, the delay line on CPU 1, polling its receive queue)' \
+  "$RUN/summary.md" || fail "summary.md: no polling E3L title"
 
 ra_post_e1_limit
 want="arm,max_ms,limit_ms,excess_us,timer_lateness_p999_us,timer_lateness_max_us,excess_over_probe_max
