@@ -92,7 +92,6 @@ static void run(struct instance *in, const struct attach_opts *o)
 {
 	int fd = bpf_map__fd(in->skel->maps.counters);
 	uint64_t next = time_mono_ns() + o->interval_ns, cnt[HC_COUNT];
-	unsigned restarts = 0;
 
 	while (!stop_requested) {
 		if (o->interval_ns && time_mono_ns() >= next) {
@@ -100,12 +99,16 @@ static void run(struct instance *in, const struct attach_opts *o)
 				stats_print_line(stdout, cnt);
 			next += o->interval_ns;
 		}
-		if (line_poll_beat(&in->poll))
-			log_error("--line-poll: cannot send a new poll packet");
-		if (in->poll.restarts != restarts) {
-			restarts = in->poll.restarts;
-			printf("line poll: packet lost, sent a new one (%u so far)\n", restarts);
+		switch (line_poll_beat(&in->poll)) {
+		case 0:
+			break;
+		case 1:
+			printf("line poll: packet lost, sent a new one (%u so far)\n",
+			       in->poll.restarts);
 			fflush(stdout);
+			break;
+		default:
+			log_error("--line-poll: cannot send a new poll packet");
 		}
 		usleep(50000);	/* the signal ends the sleep early */
 	}

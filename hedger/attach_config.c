@@ -10,13 +10,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "service_ports.h"
 #include "attach_config.h"
 #include "budget.h"
 #include "hedger.skel.h"
 #include "latency_hist.h"
 #include "line.h"
 #include "log.h"
+#include "service_ports.h"
 #include "timeutil.h"
 
 uint64_t config_htb_rate(const struct attach_opts *o)

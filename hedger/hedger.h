@@ -51,6 +51,7 @@ struct hedger_line_poll {
 	__u32 pad;
 };
 
+#define HEDGER_PORT_WORDS (65536 / 64)	/* service_ports: one bit per UDP port */
 #define HEDGER_MAX_SERVICES 64
 #define HEDGER_MAX_CLASSES 4096
 #define HEDGER_HTB_MAJOR 1	/* HTB root handle 1: -> leaf classes 1:1..1:N */

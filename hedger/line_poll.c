@@ -47,7 +47,8 @@ int line_poll_start(struct line_poll *lp, int map_fd, int a_ifindex)
 
 	memset(lp, 0, sizeof(*lp));
 	lp->a_ifindex = a_ifindex;
-	m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	lp->shared_len = (size_t)sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, lp->shared_len, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
 	if (m == MAP_FAILED) {
 		err = -errno;
 		log_error("--line-poll: cannot map the line_poll map: %s", strerror(-err));
@@ -81,9 +82,10 @@ int line_poll_beat(struct line_poll *lp)
 		return 0;
 	}
 	err = send_poll_packet(lp->a_ifindex);	/* lost: start another */
-	if (!err)
-		lp->restarts++;
-	return err;
+	if (err)
+		return err;
+	lp->restarts++;
+	return 1;
 }
 
 void line_poll_stop(struct line_poll *lp)
@@ -91,6 +93,6 @@ void line_poll_stop(struct line_poll *lp)
 	if (!lp->shared)
 		return;
 	lp->shared->stop = 1;
-	munmap((void *)lp->shared, (size_t)sysconf(_SC_PAGESIZE));
+	munmap((void *)lp->shared, lp->shared_len);
 	lp->shared = NULL;
 }

@@ -9,6 +9,7 @@
 
 struct line_poll {
 	volatile struct hedger_line_poll *shared;	/* the "line_poll" map, mmapped */
+	size_t shared_len;	/* the mapping's length */
 	int a_ifindex;		/* the line's a end: the packet is sent there */
 	uint64_t last_rounds;	/* rounds seen at the last check */
 	uint64_t next_check_ns;
@@ -21,7 +22,8 @@ struct line_poll {
 int line_poll_start(struct line_poll *lp, int map_fd, int a_ifindex);
 /* line_poll_beat - renew the heartbeat; every HEDGER_LINE_POLL_STALE_NS / 2
  * check that the packet still goes round and send a new one if it was lost
- * (a full backlog drops it too). 0 or -errno. */
+ * (a full backlog drops it too). 1 when it sent a new one (lp->restarts
+ * counts them), 0, or -errno. */
 int line_poll_beat(struct line_poll *lp);
 /* line_poll_stop - end the loop at its next round and unmap. */
 void line_poll_stop(struct line_poll *lp);

@@ -28,7 +28,7 @@ struct {
  * the parser's first filter, before the services hash. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 65536 / 64);
+	__uint(max_entries, HEDGER_PORT_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
 } service_ports SEC(".maps");

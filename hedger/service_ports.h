@@ -11,8 +11,6 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
-#define HEDGER_PORT_WORDS (65536 / 64)
-
 /* service_ports_add - set the bit of @port_net (network order); 0 or -errno. */
 static inline int service_ports_add(int map_fd, uint16_t port_net)
 {
