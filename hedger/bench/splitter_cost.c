@@ -75,14 +75,15 @@ static void evict(void)
 		cold_buf[i]++;
 }
 
-static uint64_t one_run(struct bpf_program *prog, const struct tb_pkt *p)
+/* one_run - ns of one BPF_PROG_TEST_RUN of @prog_fd on @p (UINT64_MAX: failed). */
+static uint64_t one_run(int prog_fd, const struct tb_pkt *p)
 {
 	if (cold_bytes)
 		evict();
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = p->len,
 		    .repeat = 1);
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return UINT64_MAX;
 	return opts.duration;
 }
@@ -136,12 +137,12 @@ static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
 		s.sport = s.dport = m == M_NOT_OURS ? TB_PORT + 1 : 0;
 		s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, (uint64_t)id);
 		tb_build(&p, &s);
-		d[id - 1] = one_run(s.reply ? t.skel->progs.hedger_reply_filter :
-					      t.skel->progs.hedger_splitter, &p);
+		d[id - 1] = one_run(bpf_program__fd(s.reply ? t.skel->progs.hedger_reply_filter :
+							      t.skel->progs.hedger_splitter), &p);
 		if (m == M_REPLY) {
 			s.reply = true;
 			tb_build(&p, &s);
-			d[id - 1] = one_run(t.skel->progs.hedger_reply_filter, &p);
+			d[id - 1] = one_run(bpf_program__fd(t.skel->progs.hedger_reply_filter), &p);
 		}
 		if (d[id - 1] == UINT64_MAX) {
 			tb_close(&t);
@@ -188,14 +189,9 @@ static struct cost run_floor(int n)
 	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, 1);
 	tb_build(&p, &s);
 	for (int i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.data, .data_size_in = p.len,
-			    .repeat = 1);
-
-		if (cold_bytes)
-			evict();
-		if (bpf_prog_test_run_opts(fd, &opts))
+		d[i] = one_run(fd, &p);
+		if (d[i] == UINT64_MAX)
 			goto cleanup;
-		d[i] = opts.duration;
 	}
 	c = summarize(d, n);
 cleanup:
