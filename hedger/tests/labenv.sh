@@ -79,6 +79,16 @@ labenv_instance() {
 }
 H() { ip netns exec "$NS_C" "$HEDGER_BUILD/hedger" "$@"; }
 
+# labenv_prog_gone ID - true once BPF program ID is no longer loaded. Its
+# release is deferred (RCU, then a workqueue): on a busy machine it can
+# outlive the process by a moment, so it gets up to 2 s; one still attached
+# somewhere never goes.
+labenv_prog_gone() {
+	local i
+	for i in $(seq 20); do bpftool prog show id "$1" >/dev/null 2>&1 || return 0; sleep 0.1; done
+	! bpftool prog show id "$1" >/dev/null 2>&1
+}
+
 labenv_cleanup() {
 	stop_tracked
 	[ "${LAB_UP:-0}" = 1 ] && "$LAB_SH" down --quiet --prefix "$LAB_PREFIX" >/dev/null 2>&1

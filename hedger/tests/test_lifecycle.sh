@@ -36,13 +36,9 @@ start() {
 }
 
 assert_clean() {
-	local what=$1 p i
-	# A program's release is deferred (RCU, then a workqueue): on a busy
-	# machine it can outlive the process by a moment. Give it up to 2 s;
-	# one still attached somewhere never goes.
+	local what=$1 p
 	for p in $PROGS; do
-		for i in $(seq 20); do bpftool prog show id "$p" >/dev/null 2>&1 || break; sleep 0.1; done
-		bpftool prog show id "$p" >/dev/null 2>&1 && fail "$what: program $p still loaded (attached somewhere)"
+		labenv_prog_gone "$p" || fail "$what: program $p still loaded (attached somewhere)"
 	done
 	ip -n "$NS_C" link show "khd${IFX}a" >/dev/null 2>&1 && fail "$what: delay line left"
 	ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "$what: a khd link left"

@@ -53,6 +53,9 @@ for m in json.load(sys.stdin).get("map_ids", []):
     if info.get("name") == "line_poll":
         print(m)')
 	[ -n "$POLLMAP" ] || fail "the rescuer has no line_poll map"
+	r1=$(rounds); sleep 0.3; r2=$(rounds)
+	echo "hook $1: rounds $r1 -> $r2 in 0.3 s"
+	[ "$r2" -gt "$r1" ] || fail "hook $1: the poll packet does not go round ($r1 -> $r2)"
 }
 rounds() {	# the poll packet's round count
 	bpftool -j map lookup id "$POLLMAP" key 0 0 0 0 | python3 -c '
@@ -68,9 +71,6 @@ else:
 # 1. Attached (TCX or clsact, whichever this kernel has): the loop runs and
 # hedging is what --line-cpu alone gives.
 start auto
-r1=$(rounds); sleep 0.3; r2=$(rounds)
-echo "rounds: $r1 -> $r2 in 0.3 s"
-[ "$r2" -gt "$r1" ] || fail "the poll packet does not go round ($r1 -> $r2)"
 
 # The poll keeps CPU 1's softirq busy, so the line's work runs in ksoftirqd
 # there: other load on CPU 1 delays it by a scheduler slice, hence 5 ms of
@@ -78,16 +78,13 @@ echo "rounds: $r1 -> $r2 in 0.3 s"
 labenv_expect_twice line-poll $N $T_MS 5
 
 kill -INT $HPID; wait $HPID || fail "hedger exited with $? after SIGINT"
-for i in $(seq 20); do bpftool prog show id "$RESCUER" >/dev/null 2>&1 || break; sleep 0.1; done
-bpftool prog show id "$RESCUER" >/dev/null 2>&1 && fail "SIGINT: the rescuer is still loaded"
+labenv_prog_gone "$RESCUER" || fail "SIGINT: the rescuer is still loaded"
 ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "SIGINT: a delay line is left"
 [ -e "$STATE" ] && fail "SIGINT: state file left"
 
 # 2. kill -9 with the clsact hook: the rescuer stays attached, so only the
 # stale heartbeat can end the loop.
 start tc
-r1=$(rounds); sleep 0.3; r2=$(rounds)
-[ "$r2" -gt "$r1" ] || fail "tc hook: the poll packet does not go round ($r1 -> $r2)"
 kill -9 $HPID; wait $HPID 2>/dev/null
 k0=$(rounds); sleep 0.1; k1=$(rounds)
 echo "after kill -9: rounds $k0 -> $k1 in the first 0.1 s (the heartbeat is not stale yet)"
@@ -97,7 +94,6 @@ echo "1.1 s after kill -9: rounds $s1 -> $s2 in 0.5 s"
 bpftool prog show id "$RESCUER" >/dev/null 2>&1 || fail "kill -9: rescuer gone, the check proves nothing"
 [ "$s2" = "$s1" ] || fail "the poll packet still goes round 1.1 s after kill -9 ($s1 -> $s2)"
 H detach --dev "$DEV_C" || fail "detach failed"
-for i in $(seq 20); do bpftool prog show id "$RESCUER" >/dev/null 2>&1 || break; sleep 0.1; done
-bpftool prog show id "$RESCUER" >/dev/null 2>&1 && fail "after detach: the rescuer is still loaded"
+labenv_prog_gone "$RESCUER" || fail "after detach: the rescuer is still loaded"
 ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "after detach: a delay line is left"
 echo PASS

@@ -53,10 +53,9 @@ our_filters() {
 }
 
 assert_clean() {
-	local what=$1 p i
+	local what=$1 p
 	for p in $PROGS; do
-		for i in $(seq 20); do bpftool prog show id "$p" >/dev/null 2>&1 || break; sleep 0.1; done
-		bpftool prog show id "$p" >/dev/null 2>&1 && fail "$what: program $p still loaded (attached somewhere)"
+		labenv_prog_gone "$p" || fail "$what: program $p still loaded (attached somewhere)"
 	done
 	ip -n "$NS_C" link show | grep -q "khd" && fail "$what: a khd link left"
 	tc -n "$NS_C" qdisc show dev "$DEV_C" | grep -q clsact && fail "$what: clsact left on $DEV_C"
