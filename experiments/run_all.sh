@@ -14,6 +14,8 @@
 #   --backend B         hedger delay-line backend for E1-E3, E5 (default: auto)
 #   --htb-hold H        how htb holds a clone at a fixed delay: size-table
 #                       (default) or dummies (hedger attach --htb-dummies)
+#   --release-grid D    hedger --release-grid D (htb: releases rounded up to
+#                       a multiple of D, one timer expiry per step; meta)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
 #   --line-poll         E3L's kernel arm with hedger --line-poll (the line's
@@ -59,6 +61,7 @@ BACKEND=auto
 HTB_HOLD=size-table   # --htb-hold; the hedger's option for it: HEDGER_HOLD_OPTS
 KEEP_AWAKE=0
 E3L_LINE_POLL=0
+RELEASE_GRID=""      # --release-grid: added to HEDGER_HOLD_OPTS
 OUT=""
 BUILD=${BUILD_DIR:-build}
 DO_BOOTSTRAP=1
@@ -69,7 +72,7 @@ PORT=9999
 o_trials="" o_requests="" o_warmup=""
 INVENTORY=""   # --inventory: the hosts of an Ansible inventory instead of namespaces (lib/hosts.sh)
 
-usage() { sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_error() { echo "run_all.sh: error: $*" >&2; exit 2; }
 need() { [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value (try --help)"; }
 is_count() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || usage_error "invalid $1 '$2': expected a positive integer"; }
@@ -82,6 +85,7 @@ while [ $# -gt 0 ]; do
     --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || usage_error "invalid --warmup '$2'"; o_warmup=$2; shift ;;
     --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
     --htb-hold) need "$@"; [[ $2 =~ ^(size-table|dummies)$ ]] || usage_error "invalid --htb-hold '$2': size-table or dummies"; HTB_HOLD=$2; shift ;;
+    --release-grid) need "$@"; [[ $2 =~ ^[0-9]+(us|ms)$ ]] || usage_error "invalid --release-grid '$2': e.g. 100us"; RELEASE_GRID=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
     --line-poll) E3L_LINE_POLL=1 ;;
     --inventory) need "$@"; [ -f "$2" ] || usage_error "--inventory $2: no such file"; INVENTORY=$(readlink -f "$2"); shift ;;
@@ -99,6 +103,7 @@ done
 ra_profile "$PROFILE"
 HEDGER_HOLD_OPTS=""
 [ "$HTB_HOLD" = dummies ] && HEDGER_HOLD_OPTS=--htb-dummies
+[ -z "$RELEASE_GRID" ] || HEDGER_HOLD_OPTS="$HEDGER_HOLD_OPTS --release-grid $RELEASE_GRID"
 [ -z "$o_trials" ] || { TRIALS=$o_trials; SWEEP_TRIALS=$o_trials; }
 [ -z "$o_requests" ] || REQUESTS=$o_requests
 [ -z "$o_warmup" ] || WARMUP=$o_warmup

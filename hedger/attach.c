@@ -62,6 +62,9 @@ static void print_banner(const struct instance *in, const struct attach_opts *o)
 		printf("htb hold: %s\n", config_htb_charge(o) ?
 		       "size table (one clone, two passes through its class)" :
 		       "a grown dummy per request");
+	if (in->backend == HEDGER_BACKEND_HTB && config_htb_charge(o) && o->release_grid_ns)
+		printf("release grid: %lluus (dense requests: released at the next multiple, up to that late)\n",
+		       (unsigned long long)o->release_grid_ns / 1000);
 	printf("hook: %s, delay line %s/%s, delay %lluus, pid %d\n",
 	       in->hook == HOOK_TCX ? "tcx" : "tc", in->line.a, in->line.b,
 	       (unsigned long long)o->delay_ns / 1000, (int)getpid());

@@ -24,21 +24,29 @@ uint64_t config_htb_rate(const struct attach_opts *o)
 	/* Adaptive: R from the largest T, so every T up to --delay-max fits a
 	 * dummy of at most AOPTS_HTB_ADAPTIVE_DUMMY_MAX bytes; smaller T get
 	 * proportionally smaller dummies. */
-	return o->adaptive_permille ?
-		line_htb_rate(o->delay_max_ns, AOPTS_HTB_ADAPTIVE_DUMMY_MAX) :
-		line_htb_rate(o->delay_ns, AOPTS_HTB_DUMMY_TARGET);
+	if (o->adaptive_permille)
+		return line_htb_rate(o->delay_max_ns, AOPTS_HTB_ADAPTIVE_DUMMY_MAX);
+	if (o->htb_dummies)
+		return line_htb_rate(o->delay_ns, AOPTS_HTB_DUMMY_TARGET);
+	/* Size table: a large charge makes R large, so the 1 byte charged to
+	 * a clone's second pass is a few ns of debt, repaid before HTB could
+	 * arm a timer for it. */
+	return line_htb_rate(o->delay_ns, HEDGER_HTB_STAB_BYTES);
 }
 
 uint32_t config_htb_charge(const struct attach_opts *o)
 {
-	uint64_t rate = config_htb_rate(o), s, calib;
+	uint64_t rate = config_htb_rate(o), s, calib, unit = 1ULL << HEDGER_HTB_STAB_SIZE_LOG;
 
 	if (o->adaptive_permille || o->htb_dummies)
 		return 0;
-	s = o->delay_ns * rate / NSEC_PER_SEC + 1;
 	calib = o->htb_calib_ns * rate / NSEC_PER_SEC;
-	s = s > calib ? s - calib : 1;
-	return (uint32_t)(s > UINT16_MAX ? UINT16_MAX : s);
+	s = o->delay_ns * rate / NSEC_PER_SEC + 1;
+	s = s > calib + unit ? s - calib : unit;
+	/* The table holds s in units of 2^size_log bytes: round up, so the
+	 * hold is never shorter than asked. */
+	s = (s + unit - 1) / unit * unit;
+	return (uint32_t)(s > (uint64_t)UINT16_MAX * unit ? UINT16_MAX * unit : s);
 }
 
 /* sb_seed - a fresh scoreboard hash seed per load, so no outsider can aim
@@ -79,6 +87,11 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	if (env->backend == HEDGER_BACKEND_HTB && env->htb_charge_bytes)
 		r->cfg_htb_stab_hold_ns = (uint64_t)env->htb_charge_bytes * NSEC_PER_SEC /
 					  env->htb_rate_Bps;
+	if (r->cfg_htb_stab_hold_ns && o->release_grid_ns) {
+		r->cfg_release_grid_ns = o->release_grid_ns;
+		r->cfg_htb_tiers = HEDGER_MAX_HTB_TIERS;
+		r->cfg_htb_tier_ns = line_htb_tier_ns(o->release_grid_ns);
+	}
 	r->cfg_adaptive = o->adaptive_permille != 0;
 	r->cfg_budget = (uint32_t)o->budget_on;
 	r->cfg_replicas = (uint32_t)o->any_replicas;
@@ -89,7 +102,10 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 					 env->line_b_ifindex : env->line_a_ifindex);
 	r->cfg_tied_ifindex = (uint32_t)env->line_b_ifindex;
 	/* --line-cpu: clones enter at b's receive queue, which RPS steers. */
-	r->cfg_line_park_ifindex = o->line_cpu_on ? (uint32_t)env->line_b_ifindex : 0;
+	/* The size table: every clone enters there, where the rescuer sets
+	 * its length for the first pass (the splitter never runs the line). */
+	r->cfg_line_park_ifindex = o->line_cpu_on || r->cfg_htb_stab_hold_ns ?
+		(uint32_t)env->line_b_ifindex : 0;
 	r->cfg_line_poll = o->line_poll;
 }
 

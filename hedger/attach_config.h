@@ -21,9 +21,10 @@ struct config_env {
 /* config_htb_rate - R (bytes/s) for the htb line: a dummy of at most
  * AOPTS_HTB_*_DUMMY bytes holds a clone for the longest T. */
 uint64_t config_htb_rate(const struct attach_opts *o);
-/* config_htb_charge - what the htb line's size table charges every packet
- * (S = T x R + 1 minus the calibration), or 0 when it has none: with an
- * adaptive delay T varies per request, so dummies of T x R bytes make it. */
+/* config_htb_charge - what the htb line's size table charges a pass of a
+ * length that is 1 mod 3 (S = T x R + 1 minus the calibration, rounded up
+ * to its unit), or 0 when it has none: with an adaptive delay T varies per
+ * request, so dummies of T x R bytes make it. */
 uint32_t config_htb_charge(const struct attach_opts *o);
 /* config_load - open, set knobs, load and fill maps; *@skel is set even on
  * error (destroy it). 0 or -errno after one error line. */

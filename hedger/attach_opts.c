@@ -77,6 +77,13 @@ void aopts_usage(FILE *f)
 		"                              receive queue, so handing a clone over needs no\n"
 		"                              IPI (an IPI costs the sender ~10 us in some VMs);\n"
 		"                              the CPU is busy all the time while attached\n"
+		"      --release-grid DURATION htb (auto: if chosen) with the size table: while\n"
+		"                              requests come densely (< DURATION/2 apart on a\n"
+		"                              CPU), round each release up to a multiple of\n"
+		"                              DURATION (10us .. 1ms), so clones due together\n"
+		"                              leave at one timer expiry: their hedges leave up\n"
+		"                              to DURATION late, never early (default T/20,\n"
+		"                              10us .. 1ms; 0: off)\n"
 		"      --hook auto|tcx|tc      attach with TCX links or clsact filters\n"
 		"      --no-redirect-neigh     send hedges with bpf_redirect (keep L2 header)\n"
 		"  -i, --interval DURATION     counter print interval (default 1s, 0: never)\n"
@@ -271,7 +278,7 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 
 enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_HOOK, O_NONEIGH,
        O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP,
-       O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL };
+       O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL, O_RELEASE_GRID };
 
 static int check_rules(struct attach_opts *o, const struct adaptive_given *ag);
 
@@ -291,6 +298,7 @@ int aopts_parse(int argc, char **argv, struct attach_opts *o)
 		{ "htb-dummies", no_argument, NULL, O_HTB_DUMMIES },
 		{ "line-cpu", required_argument, NULL, O_LINE_CPU },
 		{ "line-poll", no_argument, NULL, O_LINE_POLL },
+		{ "release-grid", required_argument, NULL, O_RELEASE_GRID },
 		{ "hook", required_argument, NULL, O_HOOK },
 		{ "no-redirect-neigh", no_argument, NULL, O_NONEIGH },
 		{ "replica-policy", required_argument, NULL, O_RPOLICY },
@@ -467,6 +475,19 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 	case O_LINE_POLL:
 		o->line_poll = true;
 		return 0;
+	case O_RELEASE_GRID:
+		o->release_grid_given = true;
+		if (!strcmp(arg, "0")) {
+			o->release_grid_ns = 0;
+			return 0;
+		}
+		if (parse_duration_ns("--release-grid", arg, &o->release_grid_ns))
+			return -EINVAL;
+		if (o->release_grid_ns < AOPTS_GRID_MIN_NS || o->release_grid_ns > AOPTS_GRID_MAX_NS) {
+			log_error("--release-grid out of range: 0 (off) or 10us .. 1ms");
+			return -ERANGE;
+		}
+		return 0;
 	case 'i':
 		return parse_duration_ns("--interval", arg, &o->interval_ns);
 	default:
@@ -513,6 +534,26 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 			       o->htb_dummies)) {
 		log_error("--line-cpu needs --backend htb at a fixed --delay (the size-table hold)");
 		return -EINVAL;
+	}
+	/* It applies where the hold is htb's size table; with auto, when the
+	 * line is htb (edt's fq has a slack of its own). */
+	if (o->release_grid_ns && ((o->backend != HEDGER_BACKEND_HTB && o->backend != -1) ||
+				   o->adaptive_permille || o->htb_dummies)) {
+		log_error("--release-grid needs the htb backend (or auto) at a fixed --delay (the size-table hold)");
+		return -EINVAL;
+	}
+	if (o->release_grid_ns && o->classes < HEDGER_MAX_HTB_TIERS) {
+		log_error("--release-grid needs --classes >= %d (one tier of classes per hold; --release-grid 0: off)",
+			  HEDGER_MAX_HTB_TIERS);
+		return -EINVAL;
+	}
+	if (!o->release_grid_given && (o->backend == HEDGER_BACKEND_HTB || o->backend == -1) &&
+	    !o->adaptive_permille && !o->htb_dummies && o->classes >= HEDGER_MAX_HTB_TIERS) {
+		o->release_grid_ns = o->delay_ns / AOPTS_GRID_DIV;
+		if (o->release_grid_ns < AOPTS_GRID_MIN_NS)
+			o->release_grid_ns = AOPTS_GRID_MIN_NS;
+		if (o->release_grid_ns > AOPTS_GRID_MAX_NS)
+			o->release_grid_ns = AOPTS_GRID_MAX_NS;
 	}
 	if (o->line_poll && !o->line_cpu_on) {
 		log_error("--line-poll needs --line-cpu N (the CPU that polls)");

@@ -18,6 +18,11 @@
 /* Adaptive delay: the dummy for --delay-max; under change_tail's limit. */
 #define AOPTS_HTB_ADAPTIVE_DUMMY_MAX 15000
 #define AOPTS_MAX_CPU 1023		/* --line-cpu: the largest CPU number taken */
+/* The default --release-grid: T / 20, so the hedge of a dense request is at
+ * most 5 % of T late, within these bounds. */
+#define AOPTS_GRID_DIV 20
+#define AOPTS_GRID_MIN_NS 10000ULL
+#define AOPTS_GRID_MAX_NS 1000000ULL
 /* The id window must lie inside one UDP payload: 65535 - 8 (UDP) - 20 (IPv4). */
 #define AOPTS_MAX_UDP_PAYLOAD 65507
 
@@ -63,6 +68,10 @@ struct attach_opts {
 	bool line_cpu_on;	/* --line-cpu given: */
 	uint64_t line_cpu;	/* the CPU that runs the line's work (RPS on its b end) */
 	bool line_poll;		/* --line-poll: that CPU polls the line's receive queue */
+	uint64_t release_grid_ns;	/* releases of dense requests rounded up to it, 0: off;
+					 * after aopts_parse: --release-grid, or by default
+					 * T / 20 (10us..1ms) where the hold is htb's size table */
+	bool release_grid_given;	/* --release-grid was given (0 included) */
 	bool help;			/* --help was given and printed */
 };
 

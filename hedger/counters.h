@@ -37,6 +37,8 @@
 	X(RECIRC_ROUNDS, "recirc_rounds", "recirc: passes through the rescuer while waiting") \
 	X(LINE_PASSES, "htb_first_passes",						\
 	  "htb with a size table: clones back from their first pass, sent into their class to wait") \
+	X(GRID_ROUNDED, "htb_releases_on_grid",						\
+	  "--release-grid: clones whose release was rounded up to the grid (dense requests)") \
 	X(REPLIES, "replies", "first trusted replies (request completed)")		\
 	X(DUP_REPLIES_DROPPED, "duplicate_replies_dropped",				\
 	  "replies byte-identical to the one already passed: dropped")			\

@@ -11,19 +11,20 @@
 #include "maps.bpf.h"
 #include "knobs.bpf.h"
 
-/* htb: claim a class whose token debt has been repaid; 0 when none is free.
- * Probes a few classes from a shared cursor so CPUs rarely collide. */
-static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
+/* htb: claim a class of classes 1+@first .. @first+@count whose token debt
+ * has been repaid; 0 when none is free. Probes a few classes from a shared
+ * cursor so CPUs rarely collide. */
+static __always_inline __u32 htb_claim_in(__u64 now, __u64 busy_until, __u32 first, __u32 count)
 {
 	__u32 zero = 0, start, i;
 	__u32 *cursor;
 
 	cursor = bpf_map_lookup_elem(&htb_cursor, &zero);
-	if (!cursor || !cfg_class_pool)
+	if (!cursor || !count)
 		return 0;
 	start = __sync_fetch_and_add(cursor, 1);
 	for (i = 0; i < 8; i++) {
-		__u32 c = (start + i) % cfg_class_pool;
+		__u32 c = first + (start + i) % count;
 		__u64 *busy, old;
 
 		busy = bpf_map_lookup_elem(&htb_busy, &c);
@@ -36,6 +37,11 @@ static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
 			return c + 1;	/* classes are 1:1 .. 1:N */
 	}
 	return 0;
+}
+
+static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
+{
+	return htb_claim_in(now, busy_until, 0, cfg_class_pool);
 }
 
 /* htb: grow to S bytes and clone (the dummy: passes at once and leaves the
@@ -91,36 +97,81 @@ restore:
 	return err;
 }
 
-/* htb with a size table (fixed T): the qdisc charges every packet the same
- * S bytes whatever its length, and S/R = T. So no dummy and no grow/shrink:
- * one clone passes its idle class at once (the class owes T), reaches the
- * rescuer as HEDGER_MARK_LINE and is sent back into the same class, where it
- * waits until the debt is repaid, about T after the send. The second pass
- * owes T again: the class is busy for 2T. */
+/* htb with a size table, --release-grid: while requests come densely (this
+ * CPU's previous one less than half a grid step ago), the release is rounded
+ * up to the next multiple of the grid, so the clones due in one grid step
+ * leave together, at one expiry of HTB's watchdog (each expiry costs the CPU
+ * a timer interrupt and reprograms: ~10 us each where a VM exit is dear).
+ * Sparse requests, which could share no expiry, are released on time. The
+ * pool is split in cfg_htb_tiers tiers of classes whose rates make one pass
+ * hold + k x tier_ns; the request takes the first tier that is not early
+ * (a later one when that tier is full). Returns the class or 0. */
+static __always_inline __u32 htb_claim_on_grid(__u64 send_ns)
+{
+	__u64 hold = cfg_htb_stab_hold_ns, due = send_ns + hold, grid_due, tier_ns = cfg_htb_tier_ns;
+	__u32 per_tier = cfg_class_pool / cfg_htb_tiers, tier = 0, k, zero = 0;
+	__u64 *last;
+	bool dense;
+
+	if (!tier_ns || !per_tier)
+		return 0;
+	last = bpf_map_lookup_elem(&grid_last_send, &zero);
+	if (!last)
+		return 0;
+	dense = send_ns - *last < cfg_release_grid_ns / 2;
+	*last = send_ns;
+	if (dense) {
+		grid_due = (due + cfg_release_grid_ns - 1) / cfg_release_grid_ns * cfg_release_grid_ns;
+		tier = (__u32)((grid_due - due + tier_ns - 1) / tier_ns);
+		count(HC_GRID_ROUNDED);
+	}
+	for (k = 0; k < HEDGER_HTB_TIER_FALLBACK; k++, tier++) {
+		__u64 pass = hold + tier * tier_ns;
+		__u32 cls;
+
+		if (tier >= cfg_htb_tiers)
+			break;
+		/* Only the first pass owes the hold (see htb_stab_park). */
+		cls = htb_claim_in(send_ns, send_ns + pass + cfg_htb_guard_ns,
+				   tier * per_tier, per_tier);
+		if (cls)
+			return cls;
+	}
+	return 0;
+}
+
+/* htb with a size table (fixed T): the qdisc charges a packet S bytes
+ * (S/R = T) when its length is 1 mod 3 and 1 byte (a few ns) otherwise. The
+ * splitter only hands one clone to the line's b end (mark PARK). The rescuer
+ * sets its length to 1 mod 3 (htb_stab_pass_len) and sends it through its
+ * idle class: it passes at once and leaves the class owing T. Back at the
+ * rescuer (mark LINE) it gets a length that is not 1 mod 3 and goes into the
+ * class again, where it waits until the debt is repaid, about T after the
+ * send; that pass costs the class 1 byte, so its release is the class's only
+ * timer event. The rescuer gives the hedge its own length back. Each length
+ * change is 0-2 bytes of tail. The class is busy for T. */
 static __always_inline int htb_stab_park(struct __sk_buff *skb, struct hedger_sb_slot *v,
 					 __u32 clone_mark)
 {
 	__u32 orig_mark = skb->mark, orig_prio = skb->priority;
-	__u64 busy_until = v->send_ns + 2 * cfg_htb_stab_hold_ns + cfg_htb_guard_ns;
+	__u64 busy_until = v->send_ns + cfg_htb_stab_hold_ns + cfg_htb_guard_ns;
 	__u32 cls;
 	int err;
 
-	cls = htb_claim_class(v->send_ns, busy_until);
+	if (cfg_release_grid_ns)
+		cls = htb_claim_on_grid(v->send_ns);
+	else
+		cls = htb_claim_class(v->send_ns, busy_until);
 	if (!cls) {
 		count(HC_NO_CLASS);
 		return -EBUSY;
 	}
 	v->htb_class = cls;
 	skb->priority = (HEDGER_HTB_MAJOR << 16) | cls;
-	if (cfg_line_park_ifindex) {
-		/* Only an enqueue to the line's receive queue here: RPS takes
-		 * it to the line's CPU, which makes both passes. */
-		skb->mark = HEDGER_MARK_AS_KIND(clone_mark, HEDGER_MARK_PARK_KIND);
-		err = bpf_clone_redirect(skb, cfg_line_park_ifindex, BPF_F_INGRESS);
-	} else {
-		skb->mark = HEDGER_MARK_AS_KIND(clone_mark, HEDGER_MARK_LINE_KIND);
-		err = bpf_clone_redirect(skb, cfg_line_ifindex, 0);
-	}
+	/* Only an enqueue to the line's receive queue here (with --line-cpu,
+	 * RPS takes it to the line's CPU, which makes both passes). */
+	skb->mark = HEDGER_MARK_AS_KIND(clone_mark, HEDGER_MARK_PARK_KIND);
+	err = bpf_clone_redirect(skb, cfg_line_park_ifindex, BPF_F_INGRESS);
 	skb->mark = orig_mark;
 	skb->priority = orig_prio;
 	return err;
@@ -186,6 +237,18 @@ static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+/* htb size table: the length a clone of a @len-byte request has on its way
+ * to a pass through its class: the first pass (@first) must be charged the
+ * hold (1 mod 3), the second must not be. */
+static __always_inline __u32 htb_stab_pass_len(__u32 len, bool first)
+{
+	__u32 r = len % HEDGER_HTB_STAB_PERIOD;
+
+	if (first)
+		return len + (HEDGER_HTB_STAB_PERIOD + HEDGER_HTB_STAB_CHARGED - r) % HEDGER_HTB_STAB_PERIOD;
+	return r == HEDGER_HTB_STAB_CHARGED ? len + 1 : len;
 }
 
 /* Only recirc holds in BPF: until the deadline the clone goes round again. */

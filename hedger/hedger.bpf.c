@@ -430,13 +430,20 @@ static __always_inline int line_next_pass(struct __sk_buff *skb, const struct he
 {
 	struct hedger_sb_slot *s;
 	__u64 c = 0;
-	__u32 m;
+	__u32 m, len;
 
 	s = clone_slot(p, skb->mark, &c);
 	if (!s)
 		return TC_ACT_SHOT;
 	if (HEDGER_CTL_STATE(c) != HEDGER_ST_PENDING) {
 		count(HC_CLONE_DROPPED_REPLY_WON);
+		return TC_ACT_SHOT;
+	}
+	/* The line's size table charges by length (htb_stab_park). The
+	 * parsed key was copied out: nothing points into the packet now. */
+	len = htb_stab_pass_len(p->ip_end, kind == HEDGER_MARK_LINE_KIND);
+	if (len != skb->len && bpf_skb_change_tail(skb, len, 0)) {
+		count(HC_CLONE_FAILED);
 		return TC_ACT_SHOT;
 	}
 	skb->priority = (HEDGER_HTB_MAJOR << 16) | s->htb_class;
@@ -486,6 +493,15 @@ int hedger_rescuer(struct __sk_buff *skb)
 	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false,
 			 HEDGER_PORT_ANY))
 		return HEDGER_MARK_IS_HEDGE(skb->mark) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+	if (cfg_htb_stab_hold_ns && skb->len > p.ip_end && skb->len <= p.ip_end + 2 &&
+	    (HEDGER_MARK_IS_LINE(skb->mark) || HEDGER_MARK_IS_HEDGE(skb->mark))) {
+		/* Out of a pass with 1-2 bytes of tail added for the size
+		 * table: the copy gets its own length back. */
+		if (bpf_skb_change_tail(skb, p.ip_end, 0)) {
+			count(HC_CLONE_FAILED);
+			return TC_ACT_SHOT;
+		}
+	}
 	/* Second dummy check that survives a lost mark: a dummy is longer
 	 * than its IP header says. */
 	if (skb->len > p.ip_end) {

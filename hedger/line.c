@@ -17,6 +17,29 @@ uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes)
 	return r ? r : 1;
 }
 
+uint64_t line_htb_tier_ns(uint64_t grid_ns)
+{
+	/* A release is at most one grid step away from its grid point, and
+	 * the tiers (hold + 0 .. hold + (tiers-1) x step) must reach it. */
+	return grid_ns / (HEDGER_MAX_HTB_TIERS - 1);
+}
+
+uint64_t line_htb_class_rate(const struct line_cfg *cfg, uint32_t minor)
+{
+	uint32_t per_tier = cfg->classes / HEDGER_MAX_HTB_TIERS, tier;
+	uint64_t s = cfg->htb_charge_bytes, hold;
+
+	if (!cfg->htb_tier_ns || !s || !per_tier)
+		return cfg->htb_rate_Bps;
+	tier = (minor - 1) / per_tier;
+	if (tier >= HEDGER_MAX_HTB_TIERS || !tier)
+		return cfg->htb_rate_Bps;	/* tier 0, or classes past the last tier (unused) */
+	/* The BPF side counts on hold + tier x step; rounding the rate down
+	 * makes the kernel's hold a little longer, never shorter. */
+	hold = s * 1000000000ULL / cfg->htb_rate_Bps + tier * cfg->htb_tier_ns;
+	return s * 1000000000ULL / hold;
+}
+
 static int line_qdisc(struct nl_handle *nl, const struct line_cfg *cfg, int ifindex)
 {
 	int err = 0;
@@ -27,7 +50,7 @@ static int line_qdisc(struct nl_handle *nl, const struct line_cfg *cfg, int ifin
 		/* burst 1: the class has (almost) no bucket, so its tokens go
 		 * negative by the full dummy and the next packet waits S/R. */
 		for (uint32_t c = 1; !err && c <= cfg->classes; c++)
-			err = nl_htb_class_add(nl, ifindex, c, cfg->htb_rate_Bps, 1);
+			err = nl_htb_class_add(nl, ifindex, c, line_htb_class_rate(cfg, c), 1);
 		return err;
 	case HEDGER_BACKEND_EDT:
 		return nl_qdisc_add_fq(nl, ifindex, 100000, 100000);

@@ -26,11 +26,20 @@ struct line_cfg {
 	uint32_t classes;	/* htb pool size */
 	uint64_t htb_rate_Bps;
 	uint32_t htb_charge_bytes;	/* size table charge per packet, 0: none */
+	uint64_t htb_tier_ns;	/* !0 (size table only): the pool is split in
+				 * HEDGER_MAX_HTB_TIERS tiers, tier k holding
+				 * k x htb_tier_ns longer (--release-grid) */
 };
 
 /* line_htb_rate - the rate R (bytes/s) at which a dummy of @dummy_bytes
  * holds a clone for @delay_ns. */
 uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes);
+/* line_htb_tier_ns - the hold step between tiers for a release @grid_ns. */
+uint64_t line_htb_tier_ns(uint64_t grid_ns);
+/* line_htb_class_rate - the rate of class 1:@minor (1-based) of a pool of
+ * cfg->classes: cfg->htb_rate_Bps, or with tiers the rate at which one pass
+ * of the charged size holds k x htb_tier_ns longer in tier k. */
+uint64_t line_htb_class_rate(const struct line_cfg *cfg, uint32_t minor);
 /* line_create - build the line for the dev with @ifindex; on error nothing
  * is left and nl->err_msg may say why. */
 int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, struct line *l);

@@ -130,6 +130,15 @@ struct {
 	__type(value, __u32);
 } htb_cursor SEC(".maps");
 
+/* --release-grid: per CPU, when its last request was sent (dense traffic
+ * is what makes rounding releases to the grid worth their lateness). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} grid_last_send SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);

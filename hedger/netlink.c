@@ -14,6 +14,7 @@
 #include <linux/veth.h>
 
 #include "netlink.h"
+#include "htb_stab.h"
 
 #define PSCHED_SHIFT 6	/* kernel: PSCHED_TICKS2NS(x) = x << 6 */
 
@@ -195,22 +196,26 @@ int nl_qdisc_add_htb_sized(struct nl_handle *nl, int ifindex, uint32_t charge_by
 	mnl_attr_put_u32(nlh, TCA_HTB_DIRECT_QLEN, 1000);
 	mnl_attr_nest_end(nlh, opts);
 	if (charge_bytes) {
-		/* A one-cell size table: every length below 2^17 bytes (any
-		 * datagram) falls in cell 0 and is charged its value. */
+		/* One-byte cells, three of them. Past the table the kernel
+		 * charges data[last] x (len / 3) + data[len % 3]; data[last]
+		 * is 0, so the table repeats: len % 3 == 1 is charged the
+		 * hold, the others 0, which the kernel raises to 1 byte. */
 		struct tc_sizespec spec = {
-			.cell_log = 17,
+			.cell_log = 0,
+			.size_log = HEDGER_HTB_STAB_SIZE_LOG,
 			.linklayer = TC_LINKLAYER_ETHERNET,
-			.tsize = 1,
+			.tsize = HEDGER_HTB_STAB_PERIOD,
 		};
-		uint16_t cell;
+		uint16_t cells[HEDGER_HTB_STAB_PERIOD] = { 0 };
 		struct nlattr *stab;
 
-		if (charge_bytes > UINT16_MAX)
+		if (charge_bytes >> HEDGER_HTB_STAB_SIZE_LOG > UINT16_MAX ||
+		    charge_bytes & ((1U << HEDGER_HTB_STAB_SIZE_LOG) - 1))
 			return -ERANGE;
-		cell = (uint16_t)charge_bytes;
+		cells[HEDGER_HTB_STAB_CHARGED] = (uint16_t)(charge_bytes >> HEDGER_HTB_STAB_SIZE_LOG);
 		stab = mnl_attr_nest_start(nlh, TCA_STAB);
 		mnl_attr_put(nlh, TCA_STAB_BASE, sizeof(spec), &spec);
-		mnl_attr_put(nlh, TCA_STAB_DATA, sizeof(cell), &cell);
+		mnl_attr_put(nlh, TCA_STAB_DATA, sizeof(cells), cells);
 		mnl_attr_nest_end(nlh, stab);
 	}
 	return nl_talk(nl, nlh);

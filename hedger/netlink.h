@@ -24,8 +24,10 @@ int nl_link_delete(struct nl_handle *nl, int ifindex);
 
 /* nl_qdisc_add_htb - HTB root 1: on @ifindex; unclassified packets go direct. */
 int nl_qdisc_add_htb(struct nl_handle *nl, int ifindex);
-/* nl_qdisc_add_htb_sized - the same, with a size table that charges every
- * packet @charge_bytes (< 65536) whatever its length; 0: no table. */
+/* nl_qdisc_add_htb_sized - the same, with a size table that charges a
+ * packet whose length is HEDGER_HTB_STAB_CHARGED mod HEDGER_HTB_STAB_PERIOD
+ * @charge_bytes (a multiple of 2^HEDGER_HTB_STAB_SIZE_LOG, below 65536 such
+ * units) and any other 1 byte; 0: no table. */
 int nl_qdisc_add_htb_sized(struct nl_handle *nl, int ifindex, uint32_t charge_bytes);
 /* nl_htb_class_add - leaf 1:@minor under the root, rate = ceil = @rate_Bps
  * bytes/s, burst = cburst = @burst_bytes. */

@@ -49,6 +49,8 @@
 #define LINE_CLASSES 4096
 #define LINE_T_NS 10000000ULL
 #define LINE_S_BYTES 4000ULL	/* AOPTS_HTB_DUMMY_TARGET */
+/* The size table's charge: T x R + 1 rounded up to its 32-byte unit. */
+#define LINE_STAB_CHARGE ((uint32_t)(LINE_S_BYTES + 32) & ~31U)
 
 struct cost {
 	double mean;
@@ -212,9 +214,9 @@ static int own_sysfs(void)
 }
 
 /* run_line - the splitter into a real htb line (@charge: its size table, 0:
- * none, the grow path); the line is made for this run and removed. With
- * @line_cpu >= 0 the clone goes to the line's receive queue, steered to that
- * CPU (--line-cpu). */
+ * none, the grow path); the line is made for this run and removed. With a
+ * size table the clone goes to the line's receive queue; with @line_cpu >= 0
+ * that queue is steered to that CPU (--line-cpu). */
 static struct cost run_line(uint32_t charge, int n, int line_cpu)
 {
 	uint64_t rate = LINE_S_BYTES * 1000000000ULL / LINE_T_NS;
@@ -232,7 +234,7 @@ static struct cost run_line(uint32_t charge, int n, int line_cpu)
 		return c;
 	if (line_create(&nl, 1, &lc, &l) == 0) {
 		cfg.line_ifindex = (uint32_t)l.a_ifindex;
-		if (line_cpu >= 0)
+		if (charge)
 			cfg.line_park_ifindex = (uint32_t)l.b_ifindex;
 		if (line_cpu < 0 || line_steer_rx(&l, (unsigned)line_cpu) == 0)
 			c = run_cfg(cfg, n, M_SPLITTER);
@@ -406,7 +408,7 @@ int main(int argc, char **argv)
 			show("splitter htb line, grow+clone+shrink+clone:", run_line(0, 4000, -1));
 		if (want(only, "line-stab"))
 			show("splitter htb line, 1 clone, size table:",
-			     run_line((uint32_t)LINE_S_BYTES + 1, 2000, -1));
+			     run_line(LINE_STAB_CHARGE, 2000, -1));
 		if (want(only, "line-cpu") && libbpf_num_possible_cpus() >= 2 &&
 		    (cpu_pinned || own_sysfs() == 0)) {
 			cpu_set_t one;
@@ -417,7 +419,7 @@ int main(int argc, char **argv)
 			if (sched_setaffinity(0, sizeof(one), &one) == 0) {
 				cpu_pinned = true;
 				show("splitter htb line, size table, --line-cpu:",
-				     run_line((uint32_t)LINE_S_BYTES + 1, 2000, 1));
+				     run_line(LINE_STAB_CHARGE, 2000, 1));
 			}
 		}
 		if (want(only, "reply"))

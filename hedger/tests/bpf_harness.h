@@ -36,7 +36,8 @@ struct tb_cfg {
 	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
 	uint64_t htb_rate_Bps;	/* 0: 1.5 MB/s */
 	uint64_t htb_stab_hold_ns;	/* !0: htb line with a size table (two passes) */
-	uint32_t line_park_ifindex;	/* !0: size-table clones enter there (--line-cpu) */
+	uint32_t line_park_ifindex;	/* !0: size-table clones enter there */
+	uint64_t release_grid_ns;	/* !0: --release-grid (HEDGER_MAX_HTB_TIERS tiers) */
 	bool adaptive, budget, replicas, tied;	/* policy paths (rodata switches) */
 	int proto;		/* enum hedger_proto */
 };

@@ -205,6 +205,43 @@ static void test_calib(void)
 	OK(&o, DEV, SVC, "--htb-calib", "0");
 }
 
+/* --release-grid: by default T/20 within 10us..1ms wherever the hold may be
+ * htb's size table (htb or auto, fixed delay, no dummies, a pool of at least
+ * one class per tier); 0 turns it off; given where it cannot apply it is
+ * refused. */
+static void test_release_grid(void)
+{
+	struct attach_opts o;
+
+	OK(&o, DEV, SVC);
+	CHECK_EQ(o.release_grid_ns, 500000, "default: T/20 of 10ms");
+	OK(&o, DEV, SVC, "--delay", "100us");
+	CHECK_EQ(o.release_grid_ns, 10000, "default: at least 10us");
+	OK(&o, DEV, SVC, "--delay", "5s");
+	CHECK_EQ(o.release_grid_ns, 1000000, "default: at most 1ms");
+	OK(&o, DEV, SVC, "--backend", "htb", "--delay", "2ms");
+	CHECK_EQ(o.release_grid_ns, 100000, "htb, 2ms: 100us");
+	OK(&o, DEV, SVC, "--release-grid", "0");
+	CHECK_EQ(o.release_grid_ns, 0, "0: off");
+	OK(&o, DEV, SVC, "--backend", "htb", "--release-grid", "250us");
+	CHECK_EQ(o.release_grid_ns, 250000, "given");
+	OK(&o, DEV, SVC, "--backend", "edt");
+	CHECK_EQ(o.release_grid_ns, 0, "edt: no grid");
+	OK(&o, DEV, SVC, "--backend", "htb", "--htb-dummies");
+	CHECK_EQ(o.release_grid_ns, 0, "dummies: no grid");
+	OK(&o, DEV, SVC, "--delay", "p95");
+	CHECK_EQ(o.release_grid_ns, 0, "adaptive: no grid");
+	OK(&o, DEV, SVC, "--classes", "16");
+	CHECK_EQ(o.release_grid_ns, 0, "fewer classes than tiers: no grid");
+	BAD(&o, DEV, SVC, "--backend", "edt", "--release-grid", "100us");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--htb-dummies", "--release-grid", "100us");
+	BAD(&o, DEV, SVC, "--delay", "p95", "--release-grid", "100us");
+	BAD(&o, DEV, SVC, "--classes", "16", "--release-grid", "100us");
+	BAD(&o, DEV, SVC, "--release-grid", "5us");
+	BAD(&o, DEV, SVC, "--release-grid", "2ms");
+	BAD(&o, DEV, SVC, "--release-grid", "soon");
+}
+
 /* --line-cpu: only the size-table hold (htb, fixed delay) has a receive
  * step to steer. */
 static void test_line_cpu(void)
@@ -319,6 +356,7 @@ int main(void)
 	test_delay_rules();
 	test_calib();
 	test_line_cpu();
+	test_release_grid();
 	test_id_window();
 	test_proto_scope();
 	test_replica_rules();

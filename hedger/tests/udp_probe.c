@@ -1,7 +1,8 @@
 /* udp_probe: a tiny UDP sender/sink for the hedger's functional tests.
  *   udp_probe sink --bind ADDR:PORT --duration D [--reply-delay D] [--reply]
  *     receives requests (id = first 4 payload bytes, little-endian), prints one
- *     line per id: "id <id> copies <n> gap_ns <second - first arrival>", and,
+ *     line per id: "id <id> copies <n> gap_ns <second - first arrival>
+ *     second_ns <second arrival, realtime>", and,
  *     with --reply, answers every copy after --reply-delay (so the original
  *     and the hedge both get an answer: the reply filter must drop one).
  *   udp_probe send --to ADDR:PORT --count N --interval D [--wait D]
@@ -126,8 +127,9 @@ static int run_sink(struct sockaddr_storage *ss, socklen_t len, uint64_t duratio
 	}
 	for (uint32_t i = 0; i < MAX_IDS; i++)
 		if (copies[i])
-			printf("id %u copies %u gap_ns %lld\n", i, copies[i],
-			       copies[i] > 1 ? (long long)(second[i] - first[i]) : -1LL);
+			printf("id %u copies %u gap_ns %lld second_ns %llu\n", i, copies[i],
+			       copies[i] > 1 ? (long long)(second[i] - first[i]) : -1LL,
+			       copies[i] > 1 ? (unsigned long long)second[i] : 0ULL);
 	close(fd);
 	return err;
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test_release_grid.sh - `--release-grid G` (htb with the size table): while
+# requests come densely, their releases are rounded up to a multiple of G,
+# so the hedges of one grid step leave together; sparse requests are
+# released on time; no hedge ever leaves early.
+#
+#   client ns                                          server ns
+#   udp_probe send (CPU 0) -> DEV_C =================== DEV_S -> udp_probe sink
+#        splitter: clone -> khd<if>b ingress             (never answers)
+#        rescuer -> khd<if>a, class of tier k (holds T + k x G/31) -> ...
+#               -> hedge out DEV_C at the grid point after T
+#
+# Checked, G = 1 ms, T = 10 ms, a silent server (every request is hedged):
+#  - dense, 100 requests 100 us apart: every id arrives exactly twice, the
+#    copy not early (>= T - 1 ms) and at most T + G + 5 ms later; at least
+#    half were rounded (counter htb_releases_on_grid). Which tier a request
+#    takes is checked exactly in bpf_htb_stab, the tiers' holds in
+#    hedger_line_rates; that releases then share timer expiries is what
+#    hedger/bench/release_grid.sh measures (timer irqs per request);
+#  - sparse, 40 requests 25 ms apart: every id twice, median gap <= T + 1
+#    ms, and none was rounded (the counter did not move);
+#  - --release-grid with --htb-dummies: one error line, exit 2, no line.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/labenv.sh"
+BUILD=${HEDGER_BUILD:?set by meson}
+T_MS=10; G_US=1000
+
+labenv_require_lab
+[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+command -v taskset >/dev/null || skip "needs taskset"
+labenv_pair --keep-awake
+labenv_instance
+SVC="$ADDR_S:9999"
+
+H attach --dev "$DEV_C" --service "$SVC" --backend htb --htb-dummies --release-grid 1ms \
+	>"$WORK/bad" 2>&1
+rc=$?
+[ $rc = 2 ] || fail "--release-grid with --htb-dummies: exit $rc, want 2"
+grep -q -- "--release-grid needs" "$WORK/bad" || { cat "$WORK/bad"; fail "no clear error line"; }
+[ "$(wc -l <"$WORK/bad")" = 1 ] || { cat "$WORK/bad"; fail "more than one error line"; }
+ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "bad input left a delay line"
+
+ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$SVC" --delay ${T_MS}ms \
+	--backend htb --release-grid ${G_US}us --interval 0 >"$out" 2>&1 &
+HPID=$!; track $HPID
+wait_line "$out" "^backend: htb" 10 || { cat "$out"; fail "hedger did not start"; }
+rounded() { H stats --dev "$DEV_C" | awk '$1 == "htb_releases_on_grid" { print $2 }'; }
+r0=$(rounded)
+[ "$r0" = 0 ] || fail "htb_releases_on_grid $r0 before any request"
+
+# Dense.
+N=100
+ip netns exec "$NS_S" "$BUILD/tests/udp_probe" sink --bind "$ADDR_S:9999" --duration 2s >"$WORK/dense" &
+spid=$!; track $spid
+wait_line "$WORK/dense" ready 5 || fail "sink did not start"
+ip netns exec "$NS_C" taskset -c 0 "$BUILD/tests/udp_probe" send --to "$SVC" \
+	--count $N --interval 100us --wait 100ms >/dev/null || fail "sender failed"
+wait $spid
+twice=$(grep -c "copies 2 " "$WORK/dense")
+[ "$twice" = $N ] || { cat "$WORK/dense"; fail "dense: $twice of $N ids arrived exactly twice"; }
+r1=$(rounded)
+read -r min p50 max < <(awk '/copies 2/ { print $6 }' "$WORK/dense" | sort -n |
+	awk '{ a[NR] = $1 } END { print a[1], a[int((NR + 1) / 2)], a[NR] }')
+echo "dense: rounded $r1 of $N; hold gap over T: min $((min - T_MS * 1000000)) p50 $((p50 - T_MS * 1000000)) max $((max - T_MS * 1000000)) ns"
+[ "$min" -ge $(((T_MS - 1) * 1000000)) ] || fail "dense: a hedge left early: gap $min ns"
+[ "$max" -le $(((T_MS + 5) * 1000000 + G_US * 1000)) ] || fail "dense: gap $max ns > T + G + 5 ms"
+[ "$r1" -ge $((N / 2)) ] || fail "dense: only $r1 of $N releases rounded to the grid"
+
+# Sparse: released on time, none rounded.
+labenv_expect_twice "sparse" 40 $T_MS
+r2=$(rounded)
+[ "$r2" = "$r1" ] || fail "sparse: $((r2 - r1)) releases rounded, want 0"
+
+kill -INT $HPID; wait $HPID || fail "hedger exited with $?"
+echo PASS
