@@ -14,8 +14,8 @@
 #   --backend B         hedger delay-line backend for E1-E3, E5 (default: auto)
 #   --htb-hold H        how htb holds a clone at a fixed delay: size-table
 #                       (default) or dummies (hedger attach --htb-dummies)
-#   --release-grid D    hedger --release-grid D (htb: releases rounded up to
-#                       a multiple of D, one timer expiry per step; meta)
+#   --release-grid D    hedger --release-grid D (0: off; default: the hedger's,
+#                       T/20 for htb: dense requests' releases on a grid; meta)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
 #   --line-poll         E3L's kernel arm with hedger --line-poll (the line's
@@ -85,7 +85,7 @@ while [ $# -gt 0 ]; do
     --warmup) need "$@"; [[ $2 =~ ^[0-9]{1,7}$ ]] || usage_error "invalid --warmup '$2'"; o_warmup=$2; shift ;;
     --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
     --htb-hold) need "$@"; [[ $2 =~ ^(size-table|dummies)$ ]] || usage_error "invalid --htb-hold '$2': size-table or dummies"; HTB_HOLD=$2; shift ;;
-    --release-grid) need "$@"; [[ $2 =~ ^[0-9]+(us|ms)$ ]] || usage_error "invalid --release-grid '$2': e.g. 100us"; RELEASE_GRID=$2; shift ;;
+    --release-grid) need "$@"; [[ $2 =~ ^(0|[0-9]+(us|ms))$ ]] || usage_error "invalid --release-grid '$2': 0 (off) or a duration, e.g. 100us"; RELEASE_GRID=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
     --line-poll) E3L_LINE_POLL=1 ;;
     --inventory) need "$@"; [ -f "$2" ] || usage_error "--inventory $2: no such file"; INVENTORY=$(readlink -f "$2"); shift ;;

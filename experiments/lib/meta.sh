@@ -36,7 +36,7 @@ ra_meta_write() {
     echo "hedger_backend_requested=$BACKEND"
     echo "hedger_backend=pending"
     echo "htb_hold=${HTB_HOLD:-size-table}"
-    echo "release_grid=${RELEASE_GRID:-off}"
+    echo "release_grid=${RELEASE_GRID:-default}"
     echo "e4_backends=$E4_BACKENDS"
     echo "lab_topology=pair"
     echo "server_addr=$SERVER_ADDR:$PORT"
