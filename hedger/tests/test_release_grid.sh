@@ -12,7 +12,9 @@
 #
 # Checked, G = 1 ms, T = 10 ms, a silent server (every request is hedged):
 #  - dense, 100 requests 100 us apart: every id arrives exactly twice, the
-#    copy not early (>= T - 1 ms) and at most T + G + 5 ms later; at least
+#    copy not early (>= T - 1 ms), the median gap at most T + G + 1 ms (as
+#    test_delayline's T + 1 ms, plus the grid step; under load one hedge in
+#    twenty runs was ~5 ms late, so the maximum is not bounded); at least
 #    half were rounded (counter htb_releases_on_grid). Which tier a request
 #    takes is checked exactly in bpf_htb_stab, the tiers' holds in
 #    hedger_line_rates; that releases then share timer expiries is what
@@ -64,7 +66,7 @@ read -r min p50 max < <(awk '/copies 2/ { print $6 }' "$WORK/dense" | sort -n |
 	awk '{ a[NR] = $1 } END { print a[1], a[int((NR + 1) / 2)], a[NR] }')
 echo "dense: rounded $r1 of $N; hold gap over T: min $((min - T_MS * 1000000)) p50 $((p50 - T_MS * 1000000)) max $((max - T_MS * 1000000)) ns"
 [ "$min" -ge $(((T_MS - 1) * 1000000)) ] || fail "dense: a hedge left early: gap $min ns"
-[ "$max" -le $(((T_MS + 5) * 1000000 + G_US * 1000)) ] || fail "dense: gap $max ns > T + G + 5 ms"
+[ "$p50" -le $(((T_MS + 1) * 1000000 + G_US * 1000)) ] || fail "dense: median gap $p50 ns > T + G + 1 ms"
 [ "$r1" -ge $((N / 2)) ] || fail "dense: only $r1 of $N releases rounded to the grid"
 
 # Sparse: released on time, none rounded.
