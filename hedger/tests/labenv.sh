@@ -79,6 +79,32 @@ labenv_instance() {
 }
 H() { ip netns exec "$NS_C" "$HEDGER_BUILD/hedger" "$@"; }
 
+# labenv_two_cpu_pair - for the tests that pin the sender to CPU 0 and look
+# at CPU 1: the pair lab (CPUs kept awake), labenv_instance and SVC (the
+# server's address:9999); skips without two CPUs or taskset.
+labenv_two_cpu_pair() {
+	labenv_require_lab
+	[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+	command -v taskset >/dev/null || skip "needs taskset"
+	labenv_pair --keep-awake
+	labenv_instance
+	SVC="$ADDR_S:9999"
+}
+
+# labenv_expect_usage_error TEXT ARGS... - `hedger ARGS...` in the client
+# namespace exits 2 with one error line that contains TEXT, and leaves no
+# delay line behind.
+labenv_expect_usage_error() {
+	local want=$1 rc
+	shift
+	H "$@" >"$WORK/bad" 2>&1
+	rc=$?
+	[ $rc = 2 ] || fail "hedger $*: exit $rc, want 2"
+	grep -q -- "$want" "$WORK/bad" || { cat "$WORK/bad"; fail "hedger $*: no error line with '$want'"; }
+	[ "$(wc -l <"$WORK/bad")" = 1 ] || { cat "$WORK/bad"; fail "hedger $*: more than one error line"; }
+	! ip -n "$NS_C" link show | grep -q 'khd[0-9]' || fail "hedger $*: bad input left a delay line"
+}
+
 # labenv_prog_gone ID - true once BPF program ID is no longer loaded. Its
 # release is deferred (RCU, then a workqueue): on a busy machine it can
 # outlive the process by a moment, so it gets up to 2 s; one still attached

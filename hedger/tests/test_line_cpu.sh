@@ -20,12 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${HEDGER_BUILD:?set by meson}
 T_MS=10; N=40
 
-labenv_require_lab
-[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
-command -v taskset >/dev/null || skip "needs taskset"
-labenv_pair --keep-awake
-labenv_instance
-SVC="$ADDR_S:9999"
+labenv_two_cpu_pair
 
 ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$SVC" \
 	--delay ${T_MS}ms --backend htb --line-cpu 1 --interval 0 >"$out" 2>&1 &

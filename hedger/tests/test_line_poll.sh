@@ -21,20 +21,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${HEDGER_BUILD:?set by meson}
 T_MS=10; N=40
 
-labenv_require_lab
-[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
-command -v taskset >/dev/null || skip "needs taskset"
-labenv_pair --keep-awake
-labenv_instance
-SVC="$ADDR_S:9999"
+labenv_two_cpu_pair
 
 # Bad input first: one error line, exit 2, nothing made.
-H attach --dev "$DEV_C" --service "$SVC" --line-poll >"$WORK/bad" 2>&1
-rc=$?
-[ $rc = 2 ] || fail "--line-poll without --line-cpu: exit $rc, want 2"
-grep -q -- "--line-poll needs --line-cpu" "$WORK/bad" || { cat "$WORK/bad"; fail "no clear error line"; }
-[ "$(wc -l <"$WORK/bad")" = 1 ] || { cat "$WORK/bad"; fail "more than one error line"; }
-ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "bad input left a delay line"
+labenv_expect_usage_error "--line-poll needs --line-cpu" attach --dev "$DEV_C" --service "$SVC" --line-poll
 
 start() {	# HOOK
 	: >"$out"

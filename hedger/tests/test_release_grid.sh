@@ -28,20 +28,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${HEDGER_BUILD:?set by meson}
 T_MS=10; G_US=1000
 
-labenv_require_lab
-[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
-command -v taskset >/dev/null || skip "needs taskset"
-labenv_pair --keep-awake
-labenv_instance
-SVC="$ADDR_S:9999"
-
-H attach --dev "$DEV_C" --service "$SVC" --backend htb --htb-dummies --release-grid 1ms \
-	>"$WORK/bad" 2>&1
-rc=$?
-[ $rc = 2 ] || fail "--release-grid with --htb-dummies: exit $rc, want 2"
-grep -q -- "--release-grid needs" "$WORK/bad" || { cat "$WORK/bad"; fail "no clear error line"; }
-[ "$(wc -l <"$WORK/bad")" = 1 ] || { cat "$WORK/bad"; fail "more than one error line"; }
-ip -n "$NS_C" link show | grep -q 'khd[0-9]' && fail "bad input left a delay line"
+labenv_two_cpu_pair
+labenv_expect_usage_error "--release-grid needs" \
+	attach --dev "$DEV_C" --service "$SVC" --backend htb --htb-dummies --release-grid 1ms
 
 ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$SVC" --delay ${T_MS}ms \
 	--backend htb --release-grid ${G_US}us --interval 0 >"$out" 2>&1 &
