@@ -85,11 +85,10 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_htb_max_dummy = 16000;
 	r->cfg_htb_guard_ns = NSEC_PER_MSEC;
 	if (env->backend == HEDGER_BACKEND_HTB && env->htb_charge_bytes)
-		r->cfg_htb_stab_hold_ns = (uint64_t)env->htb_charge_bytes * NSEC_PER_SEC /
-					  env->htb_rate_Bps;
+		r->cfg_htb_stab_hold_ns = line_htb_stab_hold_ns(env->htb_charge_bytes,
+							       env->htb_rate_Bps);
 	if (r->cfg_htb_stab_hold_ns && o->release_grid_ns) {
 		r->cfg_release_grid_ns = o->release_grid_ns;
-		r->cfg_htb_tiers = HEDGER_MAX_HTB_TIERS;
 		r->cfg_htb_tier_ns = line_htb_tier_ns(o->release_grid_ns);
 	}
 	r->cfg_adaptive = o->adaptive_permille != 0;

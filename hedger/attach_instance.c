@@ -68,7 +68,7 @@ static int line_for(struct instance *in, const struct attach_opts *o, int backen
 		.classes = (uint32_t)o->classes,
 		.htb_rate_Bps = config_htb_rate(o),
 		.htb_charge_bytes = config_htb_charge(o),
-		.htb_tier_ns = o->release_grid_ns ? line_htb_tier_ns(o->release_grid_ns) : 0,
+		.htb_tier_ns = line_htb_tier_ns(o->release_grid_ns),
 	};
 
 	return line_create(&in->nl, in->ifindex, &lc, &in->line);

@@ -497,6 +497,8 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 
 static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 {
+	bool grid_applies;
+
 	if (!o->adaptive_permille && (ag->min || ag->max || ag->period)) {
 		log_error("--delay-min/--delay-max/--delay-period need an adaptive --delay pNN (e.g. --delay p95)");
 		return -EINVAL;
@@ -535,10 +537,11 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 		log_error("--line-cpu needs --backend htb at a fixed --delay (the size-table hold)");
 		return -EINVAL;
 	}
-	/* It applies where the hold is htb's size table; with auto, when the
-	 * line is htb (edt's fq has a slack of its own). */
-	if (o->release_grid_ns && ((o->backend != HEDGER_BACKEND_HTB && o->backend != -1) ||
-				   o->adaptive_permille || o->htb_dummies)) {
+	/* The grid applies where the hold may be htb's size table; with auto,
+	 * when the line is htb (edt's fq has a slack of its own). */
+	grid_applies = (o->backend == HEDGER_BACKEND_HTB || o->backend == -1) &&
+		       !o->adaptive_permille && !o->htb_dummies;
+	if (o->release_grid_ns && !grid_applies) {
 		log_error("--release-grid needs the htb backend (or auto) at a fixed --delay (the size-table hold)");
 		return -EINVAL;
 	}
@@ -547,8 +550,7 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 			  HEDGER_MAX_HTB_TIERS);
 		return -EINVAL;
 	}
-	if (!o->release_grid_given && (o->backend == HEDGER_BACKEND_HTB || o->backend == -1) &&
-	    !o->adaptive_permille && !o->htb_dummies && o->classes >= HEDGER_MAX_HTB_TIERS) {
+	if (!o->release_grid_given && grid_applies && o->classes >= HEDGER_MAX_HTB_TIERS) {
 		o->release_grid_ns = o->delay_ns / AOPTS_GRID_DIV;
 		if (o->release_grid_ns < AOPTS_GRID_MIN_NS)
 			o->release_grid_ns = AOPTS_GRID_MIN_NS;

@@ -103,13 +103,13 @@ restore:
  * leave together, at one expiry of HTB's watchdog (each expiry costs the CPU
  * a timer interrupt and reprograms: ~10 us each where a VM exit is dear).
  * Sparse requests, which could share no expiry, are released on time. The
- * pool is split in cfg_htb_tiers tiers of classes whose rates make one pass
+ * pool is split in HEDGER_MAX_HTB_TIERS tiers of classes whose rates make one pass
  * hold + k x tier_ns; the request takes the first tier that is not early
  * (a later one when that tier is full). Returns the class or 0. */
 static __always_inline __u32 htb_claim_on_grid(__u64 send_ns)
 {
 	__u64 hold = cfg_htb_stab_hold_ns, due = send_ns + hold, grid_due, tier_ns = cfg_htb_tier_ns;
-	__u32 per_tier = cfg_class_pool / cfg_htb_tiers, tier = 0, k, zero = 0;
+	__u32 per_tier = cfg_class_pool / HEDGER_MAX_HTB_TIERS, tier = 0, k, zero = 0;
 	__u64 *last;
 	bool dense;
 
@@ -129,7 +129,7 @@ static __always_inline __u32 htb_claim_on_grid(__u64 send_ns)
 		__u64 pass = hold + tier * tier_ns;
 		__u32 cls;
 
-		if (tier >= cfg_htb_tiers)
+		if (tier >= HEDGER_MAX_HTB_TIERS)
 			break;
 		/* Only the first pass owes the hold (see htb_stab_park). */
 		cls = htb_claim_in(send_ns, send_ns + pass + cfg_htb_guard_ns,

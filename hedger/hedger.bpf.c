@@ -493,11 +493,14 @@ int hedger_rescuer(struct __sk_buff *skb)
 	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false,
 			 HEDGER_PORT_ANY))
 		return HEDGER_MARK_IS_HEDGE(skb->mark) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
-	if (cfg_htb_stab_hold_ns && skb->len > p.ip_end && skb->len <= p.ip_end + 2 &&
-	    (HEDGER_MARK_IS_LINE(skb->mark) || HEDGER_MARK_IS_HEDGE(skb->mark))) {
-		/* Out of a pass with 1-2 bytes of tail added for the size
-		 * table: the copy gets its own length back. */
-		if (bpf_skb_change_tail(skb, p.ip_end, 0)) {
+	/* Size table: out of a pass with 0-2 bytes of tail added for it. Back
+	 * from the first pass, line_next_pass sets the length of the second;
+	 * released, the copy gets its own length back. */
+	if (cfg_htb_stab_hold_ns && skb->len <= p.ip_end + 2) {
+		if (HEDGER_MARK_IS_LINE(skb->mark))
+			return line_next_pass(skb, &p, HEDGER_MARK_HEDGE_KIND);
+		if (HEDGER_MARK_IS_HEDGE(skb->mark) && skb->len > p.ip_end &&
+		    bpf_skb_change_tail(skb, p.ip_end, 0)) {
 			count(HC_CLONE_FAILED);
 			return TC_ACT_SHOT;
 		}
@@ -508,8 +511,6 @@ int hedger_rescuer(struct __sk_buff *skb)
 		count(HC_DUMMIES_DROPPED);
 		return TC_ACT_SHOT;
 	}
-	if (cfg_htb_stab_hold_ns && HEDGER_MARK_IS_LINE(skb->mark))
-		return line_next_pass(skb, &p, HEDGER_MARK_HEDGE_KIND);
 	if (cfg_line_park_ifindex && HEDGER_MARK_IS_PARK(skb->mark))
 		return line_next_pass(skb, &p, HEDGER_MARK_LINE_KIND);
 	if (!HEDGER_MARK_IS_HEDGE(skb->mark))

@@ -28,8 +28,8 @@ const volatile __u32 cfg_line_park_ifindex = 0;	/* !0: size-table clones go to t
 const volatile __u64 cfg_htb_stab_hold_ns = 0;	/* !0: the line's HTB has a size table: every pass
 						 * through a class costs this long (see htb_stab_park) */
 const volatile __u64 cfg_release_grid_ns = 0;	/* !0: size-table releases rounded up to this grid */
-const volatile __u32 cfg_htb_tiers = 1;		/* class pool split in tiers of holds hold + k x tier_ns */
-const volatile __u64 cfg_htb_tier_ns = 0;
+const volatile __u64 cfg_htb_tier_ns = 0;	/* the grid's hold step between the pool's
+						 * HEDGER_MAX_HTB_TIERS tiers of classes */
 const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy" map */
 const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
 const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */

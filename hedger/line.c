@@ -17,6 +17,11 @@ uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes)
 	return r ? r : 1;
 }
 
+uint64_t line_htb_stab_hold_ns(uint64_t charge_bytes, uint64_t rate_Bps)
+{
+	return charge_bytes * 1000000000ULL / rate_Bps;
+}
+
 uint64_t line_htb_tier_ns(uint64_t grid_ns)
 {
 	/* A release is at most one grid step away from its grid point, and
@@ -36,7 +41,7 @@ uint64_t line_htb_class_rate(const struct line_cfg *cfg, uint32_t minor)
 		return cfg->htb_rate_Bps;	/* tier 0, or classes past the last tier (unused) */
 	/* The BPF side counts on hold + tier x step; rounding the rate down
 	 * makes the kernel's hold a little longer, never shorter. */
-	hold = s * 1000000000ULL / cfg->htb_rate_Bps + tier * cfg->htb_tier_ns;
+	hold = line_htb_stab_hold_ns(s, cfg->htb_rate_Bps) + tier * cfg->htb_tier_ns;
 	return s * 1000000000ULL / hold;
 }
 

@@ -34,7 +34,12 @@ struct line_cfg {
 /* line_htb_rate - the rate R (bytes/s) at which a dummy of @dummy_bytes
  * holds a clone for @delay_ns. */
 uint64_t line_htb_rate(uint64_t delay_ns, uint64_t dummy_bytes);
-/* line_htb_tier_ns - the hold step between tiers for a release @grid_ns. */
+/* line_htb_stab_hold_ns - how long one pass charged @charge_bytes by the
+ * size table holds a class of rate @rate_Bps (the data path's
+ * cfg_htb_stab_hold_ns, and tier 0's hold). */
+uint64_t line_htb_stab_hold_ns(uint64_t charge_bytes, uint64_t rate_Bps);
+/* line_htb_tier_ns - the hold step between tiers for a release @grid_ns
+ * (0: no grid, 0). */
 uint64_t line_htb_tier_ns(uint64_t grid_ns);
 /* line_htb_class_rate - the rate of class 1:@minor (1-based) of a pool of
  * cfg->classes: cfg->htb_rate_Bps, or with tiers the rate at which one pass

@@ -225,7 +225,7 @@ static struct cost run_line(uint32_t charge, int n, int line_cpu)
 			       .htb_charge_bytes = charge };
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_HTB, .classes = LINE_CLASSES,
 			      .sb_size = 65536, .delay_ns = LINE_T_NS, .htb_rate_Bps = rate,
-			      .htb_stab_hold_ns = charge ? (uint64_t)charge * 1000000000ULL / rate : 0 };
+			      .htb_stab_hold_ns = line_htb_stab_hold_ns(charge, rate) };
 	struct cost c = { -1, 0, 0 };
 	struct nl_handle nl;
 	struct line l;

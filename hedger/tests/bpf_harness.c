@@ -51,7 +51,6 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_line_park_ifindex = cfg->line_park_ifindex;
 	if (cfg->release_grid_ns) {
 		t->skel->rodata->cfg_release_grid_ns = cfg->release_grid_ns;
-		t->skel->rodata->cfg_htb_tiers = HEDGER_MAX_HTB_TIERS;
 		t->skel->rodata->cfg_htb_tier_ns = cfg->release_grid_ns / (HEDGER_MAX_HTB_TIERS - 1);
 	}
 	t->skel->rodata->cfg_adaptive = cfg->adaptive;
