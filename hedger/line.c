@@ -74,7 +74,7 @@ int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, s
 
 	memset(l, 0, sizeof(*l));
 	state_line_names(ifindex, l->a, l->b);
-	err = nl_veth_create(nl, l->a, l->b, 1000);
+	err = nl_veth_create(nl, l->a, l->b, 1000, LINE_MTU);
 	if (err)
 		return err;
 	l->created = 1;

@@ -1,5 +1,5 @@
 /* line.h: the delay line's kernel objects: a veth pair khd<ifindex>a/b in
- * the current netns, both up, with the backend's qdisc on the a end:
+ * the current netns, both up, MTU LINE_MTU, with the backend's qdisc on the a end:
  *   htb    - HTB root 1: with leaf classes 1:1..1:N, rate = ceil = R, burst 1
  *   edt    - sch_fq root
  *   netem  - netem root with delay T
@@ -11,6 +11,11 @@
 #include <net/if.h>
 
 #include "netlink.h"
+
+/* Both ends' MTU: veth's largest, so a clone of any request that is one
+ * frame on its device (lo: 64 KiB; jumbo frames) fits the line; with the
+ * default 1500 a longer clone was dropped at the veth and never hedged. */
+#define LINE_MTU 65535
 
 struct line {
 	char a[IFNAMSIZ], b[IFNAMSIZ];

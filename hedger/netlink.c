@@ -113,7 +113,8 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int i
 	return nlh;
 }
 
-int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen)
+int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen,
+		   uint32_t mtu)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlattr *linkinfo, *data, *peer;
@@ -123,6 +124,8 @@ int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t 
 	nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, a);
 	mnl_attr_put_u32(nlh, IFLA_TXQLEN, txqlen);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -132,6 +135,8 @@ int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t 
 	pifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, b);
 	mnl_attr_put_u32(nlh, IFLA_TXQLEN, txqlen);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);

@@ -17,8 +17,10 @@ struct nl_handle {
 int nl_open(struct nl_handle *nl);
 void nl_close(struct nl_handle *nl);
 
-/* nl_veth_create - veth pair @a <-> @b in the current netns, tx queue @txqlen. */
-int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen);
+/* nl_veth_create - veth pair @a <-> @b in the current netns, tx queue
+ * @txqlen, MTU @mtu on both ends (0: the kernel's default). */
+int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen,
+		   uint32_t mtu);
 int nl_link_set_up(struct nl_handle *nl, int ifindex);
 int nl_link_delete(struct nl_handle *nl, int ifindex);
 

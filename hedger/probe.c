@@ -110,7 +110,7 @@ static int try_line(struct nl_handle *nl, int b, bool *veth_failed)
 
 	probe_pair_names((int)getpid(), a_name, b_name);
 	block_exit_signals(&old);
-	err = nl_veth_create(nl, a_name, b_name, 1000);
+	err = nl_veth_create(nl, a_name, b_name, 1000, 0);
 	if (err) {
 		*veth_failed = true;
 		goto out;
