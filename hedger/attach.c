@@ -65,6 +65,8 @@ static void print_banner(const struct instance *in, const struct attach_opts *o)
 	if (in->backend == HEDGER_BACKEND_HTB && config_htb_charge(o) && o->release_grid_ns)
 		printf("release grid: %lluus (dense requests: released at the next multiple, up to that late)\n",
 		       (unsigned long long)o->release_grid_ns / 1000);
+	if (in->skel && in->skel->rodata->cfg_batch)
+		printf("carriers: on (dense requests of one grid step share one packet in the line, per CPU)\n");
 	printf("hook: %s, delay line %s/%s, delay %lluus, pid %d\n",
 	       in->hook == HOOK_TCX ? "tcx" : "tc", in->line.a, in->line.b,
 	       (unsigned long long)o->delay_ns / 1000, (int)getpid());

@@ -49,6 +49,16 @@ uint32_t config_htb_charge(const struct attach_opts *o)
 	return (uint32_t)(s > (uint64_t)UINT16_MAX * unit ? UINT16_MAX * unit : s);
 }
 
+bool config_carriers(const struct attach_opts *o, const struct config_env *env)
+{
+	int ncpus = libbpf_num_possible_cpus();
+
+	/* A carrier's hedges go out with their request's own Ethernet header. */
+	return o->carriers && o->release_grid_ns && env->backend == HEDGER_BACKEND_HTB &&
+	       env->htb_charge_bytes && env->l2_len == 14 && ncpus > 0 &&
+	       ncpus <= HEDGER_BATCH_MAX_CPUS;
+}
+
 /* sb_seed - a fresh scoreboard hash seed per load, so no outsider can aim
  * many keys at one bucket. */
 static uint64_t sb_seed(void)
@@ -91,6 +101,7 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 		r->cfg_release_grid_ns = o->release_grid_ns;
 		r->cfg_htb_tier_ns = line_htb_tier_ns(o->release_grid_ns);
 	}
+	r->cfg_batch = config_carriers(o, env);
 	r->cfg_adaptive = o->adaptive_permille != 0;
 	r->cfg_budget = (uint32_t)o->budget_on;
 	r->cfg_replicas = (uint32_t)o->any_replicas;
@@ -239,6 +250,9 @@ int config_load(struct hedger_bpf **skelp, const struct attach_opts *o, const st
 		skel->rodata->cfg_cgroup_level = level;
 	}
 	bpf_map__set_max_entries(skel->maps.scoreboard, (uint32_t)(o->sb_size / HEDGER_SB_WAYS));
+	if (skel->rodata->cfg_batch)
+		bpf_map__set_max_entries(skel->maps.batch,
+					 (uint32_t)libbpf_num_possible_cpus() * HEDGER_BATCH_RING);
 	err = hedger_bpf__load(skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s", strerror(-err));

@@ -2,6 +2,7 @@
  * object, set its rodata knobs from the options and the delay line, load
  * it, fill the service, policy, budget and replica maps. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "attach_opts.h"
@@ -26,6 +27,10 @@ uint64_t config_htb_rate(const struct attach_opts *o);
  * to its unit), or 0 when it has none: with an adaptive delay T varies per
  * request, so dummies of T x R bytes make it. */
 uint32_t config_htb_charge(const struct attach_opts *o);
+/* config_carriers - whether dense requests ride carriers (batch.h): asked
+ * (--carriers, on by default where they apply), the line is htb's size table
+ * with a release grid, the device is Ethernet and the CPUs fit the mark. */
+bool config_carriers(const struct attach_opts *o, const struct config_env *env);
 /* config_load - open, set knobs, load and fill maps; *@skel is set even on
  * error (destroy it). 0 or -errno after one error line. */
 int config_load(struct hedger_bpf **skel, const struct attach_opts *o, const struct config_env *env);

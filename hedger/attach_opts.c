@@ -84,6 +84,12 @@ void aopts_usage(FILE *f)
 		"                              leave at one timer expiry: their hedges leave up\n"
 		"                              to DURATION late, never early (default T/20,\n"
 		"                              10us .. 1ms; 0: off)\n"
+		"      --carriers on|off       with --release-grid: the dense requests due at\n"
+		"                              one grid step share one packet in the delay\n"
+		"                              line (a carrier, per CPU) instead of a clone\n"
+		"                              each; at the step it becomes the hedge of each\n"
+		"                              one still unanswered (default on; not with\n"
+		"                              replicas or --tied, nor a grid under 2T/62)\n"
 		"      --hook auto|tcx|tc      attach with TCX links or clsact filters\n"
 		"      --no-redirect-neigh     send hedges with bpf_redirect (keep L2 header)\n"
 		"  -i, --interval DURATION     counter print interval (default 1s, 0: never)\n"
@@ -267,6 +273,7 @@ static void set_defaults(struct attach_opts *o)
 	o->delay_max_ns = 50 * NSEC_PER_MSEC;
 	o->delay_period_ns = LATHIST_PERIOD_NS;
 	o->budget_burst = 10;
+	o->carriers = -1;
 }
 
 /* Options that only make sense with an adaptive --delay pNN. */
@@ -278,7 +285,8 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 
 enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_HOOK, O_NONEIGH,
        O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP,
-       O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL, O_RELEASE_GRID };
+       O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL, O_RELEASE_GRID,
+       O_CARRIERS };
 
 static int check_rules(struct attach_opts *o, const struct adaptive_given *ag);
 
@@ -299,6 +307,7 @@ int aopts_parse(int argc, char **argv, struct attach_opts *o)
 		{ "line-cpu", required_argument, NULL, O_LINE_CPU },
 		{ "line-poll", no_argument, NULL, O_LINE_POLL },
 		{ "release-grid", required_argument, NULL, O_RELEASE_GRID },
+		{ "carriers", required_argument, NULL, O_CARRIERS },
 		{ "hook", required_argument, NULL, O_HOOK },
 		{ "no-redirect-neigh", no_argument, NULL, O_NONEIGH },
 		{ "replica-policy", required_argument, NULL, O_RPOLICY },
@@ -475,6 +484,16 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 	case O_LINE_POLL:
 		o->line_poll = true;
 		return 0;
+	case O_CARRIERS:
+		if (!strcmp(arg, "on"))
+			o->carriers = 1;
+		else if (!strcmp(arg, "off"))
+			o->carriers = 0;
+		else {
+			log_error("bad --carriers '%s': on or off", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case O_RELEASE_GRID:
 		o->release_grid_given = true;
 		if (!strcmp(arg, "0")) {
@@ -596,6 +615,23 @@ static int check_replicas(const struct attach_opts *o)
 	return 0;
 }
 
+/* check_carriers - carriers ride the release grid; each batch keeps its
+ * requests' hedges (no replica rewrite, no tied copies), and the ring of
+ * batches must outlast a carrier's hold with T to spare. */
+static int check_carriers(struct attach_opts *o)
+{
+	bool apply = o->release_grid_ns && !o->any_replicas && !o->tied &&
+		     2 * o->delay_ns / o->release_grid_ns + 2 <= HEDGER_BATCH_RING;
+
+	if (o->carriers == 1 && !apply) {
+		log_error("--carriers on needs --release-grid of at least 2T/%d, and no replicas or --tied",
+			  HEDGER_BATCH_RING - 2);
+		return -EINVAL;
+	}
+	o->carriers = o->carriers != 0 && apply;
+	return 0;
+}
+
 static int check_rules(struct attach_opts *o, const struct adaptive_given *ag)
 {
 	int err;
@@ -629,5 +665,7 @@ static int check_rules(struct attach_opts *o, const struct adaptive_given *ag)
 	err = check_delay(o, ag);
 	if (!err)
 		err = check_replicas(o);
+	if (!err)
+		err = check_carriers(o);
 	return err;
 }

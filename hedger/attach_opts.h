@@ -72,6 +72,8 @@ struct attach_opts {
 					 * after aopts_parse: --release-grid, or by default
 					 * T / 20 (10us..1ms) where the hold is htb's size table */
 	bool release_grid_given;	/* --release-grid was given (0 included) */
+	int carriers;		/* --carriers on|off; -1: not given. After aopts_parse:
+				 * 1 where they apply (on by default), else 0 */
 	bool help;			/* --help was given and printed */
 };
 

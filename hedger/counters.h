@@ -39,6 +39,13 @@
 	  "htb with a size table: clones back from their first pass, sent into their class to wait") \
 	X(GRID_ROUNDED, "htb_releases_on_grid",						\
 	  "--release-grid: clones whose release was rounded up to the grid (dense requests)") \
+	X(CARRIERS, "carriers", "--release-grid: carriers parked (one per CPU and grid step of dense requests)") \
+	X(BATCHED, "requests_on_carrier",						\
+	  "--release-grid: dense requests that ride their step's carrier instead of a clone of their own (counted in clones too)") \
+	X(CARRIER_LOST, "carriers_lost",						\
+	  "carriers out of the line after their batch was reused (more than the ring late): their requests not hedged") \
+	X(BATCH_MISMATCH, "carrier_frames_refused",					\
+	  "a carrier rewritten into a request's frame that did not parse to its slot's key and digest: not sent") \
 	X(REPLIES, "replies", "first trusted replies (request completed)")		\
 	X(DUP_REPLIES_DROPPED, "duplicate_replies_dropped",				\
 	  "replies byte-identical to the one already passed: dropped")			\

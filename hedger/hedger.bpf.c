@@ -168,6 +168,7 @@ SEC("tc")
 int hedger_splitter(struct __sk_buff *skb)
 {
 	struct hedger_sb_slot *s, *slot = NULL;
+	struct hedger_batch_req ref = {};
 	struct hedger_service_val *svc;
 	struct hedger_pkt p;
 	struct sb_ref r;
@@ -293,7 +294,11 @@ int hedger_splitter(struct __sk_buff *skb)
 			return TC_ACT_UNSPEC;
 		}
 	}
-	if (hedger_line_park(skb, slot, HEDGER_MARK_HEDGE(slot_way, gen), delay)) {
+	ref.bucket = r.idx;
+	ref.gen = gen;
+	ref.way = (__u8)slot_way;
+	ref.len = (__u16)(p.ip_end <= 0xffff ? p.ip_end : 0);
+	if (hedger_line_park(skb, slot, HEDGER_MARK_HEDGE(slot_way, gen), delay, &ref)) {
 		if (slot->htb_class == 0 && cfg_backend == HEDGER_BACKEND_HTB)
 			return TC_ACT_UNSPEC;	/* counted as HC_NO_CLASS */
 		count(HC_CLONE_FAILED);
@@ -490,6 +495,8 @@ int hedger_rescuer(struct __sk_buff *skb)
 		/* A tied copy, already addressed to its replica: out at once
 		 * (its mark makes the splitter let it pass). */
 		return hedger_out(skb);
+	if (cfg_batch && HEDGER_MARK_IS_CARRIER(skb->mark))
+		return carrier_step(skb);
 	if (hedger_parse(skb, &p, cfg_l2_len, cfg_id_offset, cfg_id_width, cfg_id_be, false,
 			 HEDGER_PORT_ANY))
 		return HEDGER_MARK_IS_HEDGE(skb->mark) ? TC_ACT_SHOT : TC_ACT_UNSPEC;

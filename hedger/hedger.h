@@ -57,9 +57,10 @@ struct hedger_line_poll {
 #define HEDGER_HTB_MAJOR 1	/* HTB root handle 1: -> leaf classes 1:1..1:N */
 #include "htb_stab.h"	/* the htb line's size table */
 /* --release-grid: the class pool is split in this many tiers of holds
- * T + k x grid / (tiers - 1), k = 0..tiers-1 (delayline.bpf.h htb_claim_on_grid). */
+ * T + k x grid / (tiers - 1), k = 0..tiers-1 (htb_claim.bpf.h htb_claim_tier). */
 #define HEDGER_MAX_HTB_TIERS 32
 #define HEDGER_HTB_TIER_FALLBACK 8	/* tiers tried, from the first not early */
+#include "batch.h"	/* carriers: one packet per CPU and grid step */
 
 /* The delay line: where a clone waits for T. */
 enum hedger_backend {

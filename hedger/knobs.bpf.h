@@ -30,6 +30,7 @@ const volatile __u64 cfg_htb_stab_hold_ns = 0;	/* !0: the line's HTB has a size 
 const volatile __u64 cfg_release_grid_ns = 0;	/* !0: size-table releases rounded up to this grid */
 const volatile __u64 cfg_htb_tier_ns = 0;	/* the grid's hold step between the pool's
 						 * HEDGER_MAX_HTB_TIERS tiers of classes */
+const volatile __u32 cfg_batch = 0;		/* 1: dense requests ride carriers (batch.h) */
 const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy" map */
 const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
 const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */

@@ -139,6 +139,16 @@ struct {
 	__type(value, __u64);
 } grid_last_send SEC(".maps");
 
+/* Carriers (batch.h): per CPU, HEDGER_BATCH_RING grid steps of requests.
+ * The loader sets max_entries to CPUs x HEDGER_BATCH_RING when carriers
+ * are on (1 otherwise). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hedger_batch);
+} batch SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);

@@ -8,14 +8,14 @@
 struct sb_ref {
 	struct hedger_sb_bucket *b;
 	__u64 tag;
+	__u32 idx;	/* the bucket's index in the scoreboard map */
 };
 
 /* sb_find - the bucket and tag of @key; false when the map lookup fails. */
 static __always_inline bool sb_find(const struct hedger_sb_key *key, struct sb_ref *r)
 {
-	__u32 idx = hedger_sb_hash(key, cfg_sb_seed, cfg_sb_mask, &r->tag);
-
-	r->b = bpf_map_lookup_elem(&scoreboard, &idx);
+	r->idx = hedger_sb_hash(key, cfg_sb_seed, cfg_sb_mask, &r->tag);
+	r->b = bpf_map_lookup_elem(&scoreboard, &r->idx);
 	return r->b != NULL;
 }
 

@@ -37,6 +37,7 @@ ra_meta_write() {
     echo "hedger_backend=pending"
     echo "htb_hold=${HTB_HOLD:-size-table}"
     echo "release_grid=${RELEASE_GRID:-default}"
+    echo "carriers=${CARRIERS:-default}"
     echo "e4_backends=$E4_BACKENDS"
     echo "lab_topology=pair"
     echo "server_addr=$SERVER_ADDR:$PORT"

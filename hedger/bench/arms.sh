@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # hedger/bench/arms.sh [BUILD_DIR] - hedger arms against a baseline, no
 # faults, closed loop (E3's shape), alternated round by round. Per arm and
-# round: P50/P99/P99.9/MAX, the programs' ns/run (BPF_ENABLE_STATS via
-# progstats), local timer interrupts (all CPUs) and function-call IPIs into
+# round: P50/P99/P99.9/MAX, the programs' ns/run and runs per request
+# (BPF_ENABLE_STATS via progstats), local timer interrupts (all CPUs) and function-call IPIs into
 # CPU 1 per request, and CPU 1's share in the kernel (/proc/stat); then the
 # median excess over the baseline. Writes results/bench/NAME-<date>-keepawake<0/1>.txt.
 #   NAME (arms), ARMS: "arm=[/path/to/hedger] hedger options;..." (the
@@ -90,7 +90,8 @@ one() {	# ARM ROUND
 		-v hz="$(getconf CLK_TCK)" -v ns=$((t1 - t0)) '
 		$1 == "latency" { printf "%-8s round %d: P50 %6.1f P99 %6.1f P99.9 %7.1f MAX %8.1f us; timer irqs per request %.3f; IPIs into CPU 1 per request %.3f; CPU 1 in the kernel %3.0f%%",
 			arm, r, $4 / 1e3, $7 / 1e3, $8 / 1e3, $9 / 1e3, loc / n, ipi / n, 100 * busy / hz / (ns / 1e9) }' "$work/o-$arm-$r/summary.csv"
-	awk '/^prog/ { printf "; %s %s ns/run", $2, $8 }' "$work/ps"
+	# runs per request: the client's requests, its 500 warm-up ones included
+	awk -v n=$((N + 500)) '/^prog/ { printf "; %s %s ns/run x %.2f runs/request", $2, $8, $6 / n }' "$work/ps"
 	echo
 }
 

@@ -18,6 +18,10 @@
  *                 --line-cpu (the clone only enqueued to the line's receive
  *                 queue of another CPU). Only the send-path part: the first
  *                 pass's return trip runs later, in softirq.
+ *   htb line grid: the size table on the default release grid (T/20), the
+ *                 requests 20 us apart so ~25 share a step: a clone each
+ *                 (--carriers off) against carriers (one clone per step,
+ *                 the others copy their frame into the batch)
  *   reply filter: the first reply of each request of the decide-only run
  *                 (parse, lookups, checksum check and digest, completion)
  *   not ours    : a UDP datagram to (splitter) or from (reply filter) a port
@@ -36,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -51,6 +56,10 @@
 #define LINE_S_BYTES 4000ULL	/* AOPTS_HTB_DUMMY_TARGET */
 /* The size table's charge: T x R + 1 rounded up to its 32-byte unit. */
 #define LINE_STAB_CHARGE ((uint32_t)(LINE_S_BYTES + 32) & ~31U)
+/* The grid rows: the default release grid (T/20), requests 20 us apart
+ * (E3's closed loop sends one every ~20-40 us), so ~25 share a grid step. */
+#define LINE_GRID_NS (LINE_T_NS / 20)
+#define LINE_GAP_NS 20000ULL
 
 struct cost {
 	double mean;
@@ -111,8 +120,21 @@ enum measure {
 	M_NOT_OURS,		/* splitter and reply filter on UDP of no service */
 };
 
-/* run_cfg - mean/P50/P99 of one program over @n ids, as @m says. */
-static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
+/* pace - busy-wait @ns (the gap between two requests of a paced row). */
+static void pace(uint64_t ns)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL + (uint64_t)b.tv_nsec -
+		       (uint64_t)a.tv_nsec < ns);
+}
+
+/* run_cfg - mean/P50/P99 of one program over @n ids, as @m says, the
+ * requests @gap_ns apart (0: back to back). */
+static struct cost run_cfg_paced(struct tb_cfg cfg, int n, enum measure m, uint64_t gap_ns)
 {
 	struct hedger_sb_bucket zero = { 0 };
 	struct cost bad = { -1, 0, 0 };
@@ -131,10 +153,19 @@ static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
 	 * costs a host fault (microseconds), which is start-up, not per packet. */
 	for (uint32_t k = 0; k < cfg.sb_size / HEDGER_SB_WAYS; k++)
 		bpf_map_update_elem(bpf_map__fd(t.skel->maps.scoreboard), &k, &zero, BPF_ANY);
+	if (cfg.carriers) {
+		struct hedger_batch *b = calloc(1, sizeof(*b));
+
+		for (uint32_t k = 0; b && k < (uint32_t)t.ncpu * HEDGER_BATCH_RING; k++)
+			bpf_map_update_elem(bpf_map__fd(t.skel->maps.batch), &k, b, BPF_ANY);
+		free(b);
+	}
 	memset(&s, 0, sizeof(s));
 	s.family = 4;
 	s.payload = pl;
 	for (int id = 1; id <= n; id++) {
+		if (gap_ns)
+			pace(gap_ns);
 		s.reply = m == M_NOT_OURS && (id & 1);
 		s.sport = s.dport = m == M_NOT_OURS ? TB_PORT + 1 : 0;
 		s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, (uint64_t)id);
@@ -156,6 +187,11 @@ static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
 	bad = summarize(d, n);
 	free(d);
 	return bad;
+}
+
+static struct cost run_cfg(struct tb_cfg cfg, int n, enum measure m)
+{
+	return run_cfg_paced(cfg, n, m, 0);
 }
 
 /* --sb-size: scoreboard slots of the non-line rows (the loader's default). */
@@ -217,7 +253,8 @@ static int own_sysfs(void)
  * none, the grow path); the line is made for this run and removed. With a
  * size table the clone goes to the line's receive queue; with @line_cpu >= 0
  * that queue is steered to that CPU (--line-cpu). */
-static struct cost run_line(uint32_t charge, int n, int line_cpu)
+static struct cost run_line_grid(uint32_t charge, int n, int line_cpu, uint64_t grid_ns,
+				 bool carriers)
 {
 	uint64_t rate = LINE_S_BYTES * 1000000000ULL / LINE_T_NS;
 	struct line_cfg lc = { .backend = HEDGER_BACKEND_HTB, .delay_ns = LINE_T_NS,
@@ -236,14 +273,21 @@ static struct cost run_line(uint32_t charge, int n, int line_cpu)
 		cfg.line_ifindex = (uint32_t)l.a_ifindex;
 		if (charge)
 			cfg.line_park_ifindex = (uint32_t)l.b_ifindex;
+		cfg.release_grid_ns = grid_ns;
+		cfg.carriers = carriers;
 		if (line_cpu < 0 || line_steer_rx(&l, (unsigned)line_cpu) == 0)
-			c = run_cfg(cfg, n, M_SPLITTER);
+			c = run_cfg_paced(cfg, n, M_SPLITTER, grid_ns ? LINE_GAP_NS : 0);
 		line_destroy(&nl, &l);
 	} else {
 		fprintf(stderr, "splitter_cost: cannot create the htb line: %s\n", nl.err_msg);
 	}
 	nl_close(&nl);
 	return c;
+}
+
+static struct cost run_line(uint32_t charge, int n, int line_cpu)
+{
+	return run_line_grid(charge, n, line_cpu, 0, false);
 }
 
 static void show(const char *what, struct cost c)
@@ -290,6 +334,7 @@ static void usage(FILE *f)
 		"usage: splitter_cost [--only ROW] [--passes N] [--requests N] [--cold BYTES]\n"
 		"                     [--sb-size SLOTS]\n"
 		"  --only ROW      one row: decide, recirc, edt, htb, line-grow, line-stab,\n"
+		"                  line-grid, line-carrier,\n"
 		"                  line-cpu, reply, not-ours, floor (default: all)\n"
 		"  --passes N      run each chosen row N times (1..1000; default 1)\n"
 		"  --requests N    ids per row (100..30000; default 20000)\n"
@@ -311,7 +356,7 @@ static bool want(const char *only, const char *row)
 int main(int argc, char **argv)
 {
 	static const char *const rows[] = { "decide", "recirc", "edt", "htb", "line-grow",
-					    "line-stab", "line-cpu", "reply", "not-ours",
+					    "line-stab", "line-grid", "line-carrier", "line-cpu", "reply", "not-ours",
 					    "floor" };
 	static const struct option opts[] = {
 		{ "only", required_argument, NULL, 'o' },
@@ -409,6 +454,12 @@ int main(int argc, char **argv)
 		if (want(only, "line-stab"))
 			show("splitter htb line, 1 clone, size table:",
 			     run_line(LINE_STAB_CHARGE, 2000, -1));
+		if (want(only, "line-grid"))
+			show("splitter htb line, size table, grid, paced:",
+			     run_line_grid(LINE_STAB_CHARGE, 2000, -1, LINE_GRID_NS, false));
+		if (want(only, "line-carrier"))
+			show("splitter htb line, grid + carriers, paced:",
+			     run_line_grid(LINE_STAB_CHARGE, 2000, -1, LINE_GRID_NS, true));
 		if (want(only, "line-cpu") && libbpf_num_possible_cpus() >= 2 &&
 		    (cpu_pinned || own_sysfs() == 0)) {
 			cpu_set_t one;

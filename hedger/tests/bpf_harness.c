@@ -52,6 +52,11 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	if (cfg->release_grid_ns) {
 		t->skel->rodata->cfg_release_grid_ns = cfg->release_grid_ns;
 		t->skel->rodata->cfg_htb_tier_ns = cfg->release_grid_ns / (HEDGER_MAX_HTB_TIERS - 1);
+		if (cfg->carriers) {
+			t->skel->rodata->cfg_batch = 1;
+			bpf_map__set_max_entries(t->skel->maps.batch,
+						 (uint32_t)t->ncpu * HEDGER_BATCH_RING);
+		}
 	}
 	t->skel->rodata->cfg_adaptive = cfg->adaptive;
 	t->skel->rodata->cfg_budget = cfg->budget;

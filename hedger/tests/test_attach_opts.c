@@ -242,6 +242,35 @@ static void test_release_grid(void)
 	BAD(&o, DEV, SVC, "--release-grid", "soon");
 }
 
+/* --carriers: on by default wherever the release grid is, unless a
+ * service has replicas, it is tied, or the grid is too fine for the ring of
+ * batches (2T/G + 2 > HEDGER_BATCH_RING); asked for there, refused. */
+static void test_carriers(void)
+{
+	struct attach_opts o;
+
+	OK(&o, DEV, SVC);
+	CHECK_EQ(o.carriers, 1, "default: on with the default grid");
+	OK(&o, DEV, SVC, "--carriers", "off");
+	CHECK_EQ(o.carriers, 0, "off");
+	OK(&o, DEV, SVC, "--release-grid", "0");
+	CHECK_EQ(o.carriers, 0, "no grid: none");
+	OK(&o, DEV, SVC, "--backend", "edt");
+	CHECK_EQ(o.carriers, 0, "edt: none");
+	OK(&o, DEV, REPL);
+	CHECK_EQ(o.carriers, 0, "replicas: none");
+	OK(&o, DEV, SVC, "--release-grid", "100us");
+	CHECK_EQ(o.carriers, 0, "grid 100us at 10ms: 202 steps, more than the ring: none");
+	OK(&o, DEV, SVC, "--release-grid", "320us");
+	CHECK_EQ(o.carriers, 1, "grid 320us at 10ms: 64 steps, the ring's size");
+	OK(&o, DEV, SVC, "--carriers", "on", "--release-grid", "320us");
+	CHECK_EQ(o.carriers, 1, "asked, applies");
+	BAD(&o, DEV, SVC, "--carriers", "on", "--release-grid", "310us");
+	BAD(&o, DEV, SVC, "--carriers", "on", "--release-grid", "0");
+	BAD(&o, DEV, REPL, "--carriers", "on");
+	BAD(&o, DEV, SVC, "--carriers", "yes");
+}
+
 /* --line-cpu: only the size-table hold (htb, fixed delay) has a receive
  * step to steer. */
 static void test_line_cpu(void)
@@ -357,6 +386,7 @@ int main(void)
 	test_calib();
 	test_line_cpu();
 	test_release_grid();
+	test_carriers();
 	test_id_window();
 	test_proto_scope();
 	test_replica_rules();

@@ -2,7 +2,7 @@
  * Tier k of the pool must hold one pass of the size table's charge for
  * hold0 + k x step, where hold0 is the charge at the pool's rate R and
  * step = grid / (tiers - 1): the data path counts on it (delayline.bpf.h
- * htb_claim_on_grid), so a tier may hold a little longer, never shorter, and
+ * htb_claim_tier), so a tier may hold a little longer, never shorter, and
  * by no more than 100 ns + 1 ppm (rates are whole bytes per second). Tier 0 and classes past the last tier run at R;
  * without a grid every class does. */
 #include <stdint.h>

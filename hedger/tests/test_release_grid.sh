@@ -36,7 +36,8 @@ ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$SVC" --d
 	--backend htb --release-grid ${G_US}us --interval 0 >"$out" 2>&1 &
 HPID=$!; track $HPID
 wait_line "$out" "^backend: htb" 10 || { cat "$out"; fail "hedger did not start"; }
-rounded() { H stats --dev "$DEV_C" | awk '$1 == "htb_releases_on_grid" { print $2 }'; }
+stat() { H stats --dev "$DEV_C" | awk -v k="$1" '$1 == k { print $2 }'; }
+rounded() { stat htb_releases_on_grid; }
 r0=$(rounded)
 [ "$r0" = 0 ] || fail "htb_releases_on_grid $r0 before any request"
 
@@ -57,6 +58,14 @@ echo "dense: rounded $r1 of $N; hold gap over T: min $((min - T_MS * 1000000)) p
 [ "$min" -ge $(((T_MS - 1) * 1000000)) ] || fail "dense: a hedge left early: gap $min ns"
 [ "$p50" -le $(((T_MS + 1) * 1000000 + G_US * 1000)) ] || fail "dense: median gap $p50 ns > T + G + 1 ms"
 [ "$r1" -ge $((N / 2)) ] || fail "dense: only $r1 of $N releases rounded to the grid"
+# Carriers (on by default): the dense requests of one grid step share one
+# packet in the line, which at the step becomes each one's hedge.
+carriers=$(stat carriers); riders=$(stat requests_on_carrier); refused=$(stat carrier_frames_refused)
+echo "dense: carriers $carriers for $riders requests on them, frames refused $refused"
+[ "$riders" -ge $((N / 2)) ] || fail "dense: only $riders of $N requests rode a carrier"
+[ "$carriers" -ge 1 ] && [ $((carriers * 3)) -le "$riders" ] ||
+	fail "dense: $carriers carriers for $riders requests (G / interval = 10 per step)"
+[ "$refused" = 0 ] || fail "dense: $refused carrier frames refused"
 
 # Sparse: released on time, none rounded.
 labenv_expect_twice "sparse" 40 $T_MS

@@ -6,7 +6,7 @@
 #   - `hedger probe` reports netem and edt (and htb, recirc) available, and
 #     its throw-away veth pair is gone afterwards;
 #   - the BPF unit tests of the base data path (parse, reply, rescuer,
-#     lru, edt_tstamp) pass on that kernel's verifier and helpers;
+#     lru, edt_tstamp, carriers) pass on that kernel's verifier and helpers;
 #   - per backend and per IPv4/IPv6, two namespaces (nslib.sh), hedger
 #     attached with T = 300 ms:
 #     1. server silent: every request arrives exactly twice, the second copy
@@ -174,11 +174,13 @@ inside() {
 	ip -o link show | grep -q 'khp[0-9]*[ab]' && { echo "VM_FAIL probe: veth pair left"; failed=1; }
 	[ $failed = 0 ] && echo "VM_OK probe"
 	# The BPF unit tests of the base data path, on this kernel's verifier
-	# and helpers (edt_tstamp fails on < 6.11 without the restore fix).
+	# and helpers (edt_tstamp fails on < 6.11 without the restore fix;
+	# carriers loads the carriers' batch loop, which only a run with
+	# carriers on makes the verifier check).
 	# Not bpf_splitter: its htb pool-exhaustion check assumes the class is
 	# still in debt at the next test run, which TCG's slow runs break.
 	local bad=""
-	for t in parse reply rescuer scoreboard trust generation proto edt_tstamp; do
+	for t in parse reply rescuer scoreboard trust generation proto edt_tstamp carriers; do
 		"$BUILD/tests/test_bpf_$t" >"/tmp/bpf_$t.out" 2>&1 || bad="$bad $t: $(tail -n 3 "/tmp/bpf_$t.out")"
 	done
 	[ -z "$bad" ] && echo "VM_OK bpf unit tests" || { echo "VM_FAIL bpf unit tests:$bad"; failed=1; }
