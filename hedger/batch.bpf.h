@@ -73,12 +73,16 @@ static __always_inline int batch_join(struct __sk_buff *skb, struct hedger_sb_sl
 					(__u32)(step / HEDGER_BATCH_RING), idx);
 		asm volatile("" : "+r"(m));
 		skb->mark = m;
+		/* Recorded before the carrier exists: with --line-cpu the
+		 * line's CPU may take it before this program goes on. */
+		BATCH_ONCE(e->cls) = (__u16)cls;
 		err = bpf_clone_redirect(skb, cfg_line_park_ifindex, BPF_F_INGRESS);
 		skb->mark = orig_mark;
 		skb->priority = orig_prio;
-		if (err)
+		if (err) {
+			BATCH_ONCE(e->cls) = 0;
 			return err;
-		BATCH_ONCE(e->cls) = (__u16)cls;
+		}
 		count(HC_CARRIERS);
 	}
 	/* Below HEDGER_BATCH_MAX: checked above, and only this CPU writes it. */
