@@ -2,11 +2,15 @@
  *   udp_probe sink --bind ADDR:PORT --duration D [--reply-delay D] [--reply]
  *     receives requests (id = first 4 payload bytes, little-endian), prints one
  *     line per id: "id <id> copies <n> gap_ns <second - first arrival>
- *     second_ns <second arrival, realtime>", and,
+ *     second_ns <second arrival, realtime> sent_ns <the sender's send time,
+ *     realtime, from payload bytes 4..11>", and,
  *     with --reply, answers every copy after --reply-delay (so the original
  *     and the hedge both get an answer: the reply filter must drop one).
  *   udp_probe send --to ADDR:PORT --count N --interval D [--wait D]
- *     sends ids 1..N from one connected socket, then collects replies for
+ *     sends ids 1..N from one connected socket, each with the time just
+ *     before its send (CLOCK_REALTIME, the clock of the sink's receive
+ *     stamps: one host, so a hedge's hold can be measured from the send, not
+ *     from the original's arrival, which its own path may delay), then collects replies for
  *     --wait and prints "sent N replies R duplicates U ids_answered A". */
 #include <errno.h>
 #include <getopt.h>
@@ -67,7 +71,7 @@ static ssize_t recv_stamped(int fd, char *buf, size_t len, struct sockaddr_stora
 static int run_sink(struct sockaddr_storage *ss, socklen_t len, uint64_t duration,
 		    int reply, uint64_t reply_delay)
 {
-	static uint64_t first[MAX_IDS], second[MAX_IDS];
+	static uint64_t first[MAX_IDS], second[MAX_IDS], sent[MAX_IDS];
 	static uint32_t copies[MAX_IDS];
 	static struct pending_reply q[4096];
 	unsigned qh = 0, qt = 0;
@@ -110,8 +114,11 @@ static int run_sink(struct sockaddr_storage *ss, socklen_t len, uint64_t duratio
 			memcpy(&id, buf, 4);
 			if (id >= MAX_IDS)
 				continue;
-			if (!copies[id])
+			if (!copies[id]) {
 				first[id] = rx_ns;
+				if (n >= 12)
+					memcpy(&sent[id], buf + 4, 8);
+			}
 			else if (copies[id] == 1)
 				second[id] = rx_ns;
 			copies[id]++;
@@ -127,9 +134,10 @@ static int run_sink(struct sockaddr_storage *ss, socklen_t len, uint64_t duratio
 	}
 	for (uint32_t i = 0; i < MAX_IDS; i++)
 		if (copies[i])
-			printf("id %u copies %u gap_ns %lld second_ns %llu\n", i, copies[i],
-			       copies[i] > 1 ? (long long)(second[i] - first[i]) : -1LL,
-			       copies[i] > 1 ? (unsigned long long)second[i] : 0ULL);
+			printf("id %u copies %u gap_ns %lld second_ns %llu sent_ns %llu\n", i,
+			       copies[i], copies[i] > 1 ? (long long)(second[i] - first[i]) : -1LL,
+			       copies[i] > 1 ? (unsigned long long)second[i] : 0ULL,
+			       (unsigned long long)sent[i]);
 	close(fd);
 	return err;
 }
@@ -155,7 +163,13 @@ static int run_send(struct sockaddr_storage *ss, socklen_t len, uint64_t count,
 		uint64_t now = time_mono_ns();
 
 		if (id <= count && now >= next) {
+			struct timespec ts;
+			uint64_t sent_ns;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			sent_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 			memcpy(payload, &id, 4);
+			memcpy(payload + 4, &sent_ns, 8);
 			if (send(fd, payload, sizeof(payload), 0) < 0)
 				log_warn("send: %s", strerror(errno));
 			id++;
