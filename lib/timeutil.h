@@ -8,7 +8,8 @@
 
 /* time_mono_ns - CLOCK_MONOTONIC in ns (the clock bpf_ktime_get_ns() reads). */
 uint64_t time_mono_ns(void);
-/* time_real_ns - CLOCK_REALTIME in ns (for log timestamps only). */
+/* time_real_ns - CLOCK_REALTIME in ns (log timestamps; udp_probe's send
+ * stamps, on the clock of the kernel's receive timestamps). */
 uint64_t time_real_ns(void);
 /* time_sleep_until_ns - absolute CLOCK_MONOTONIC sleep; 0 or -errno. */
 int time_sleep_until_ns(uint64_t deadline_ns);

@@ -163,11 +163,8 @@ static int run_send(struct sockaddr_storage *ss, socklen_t len, uint64_t count,
 		uint64_t now = time_mono_ns();
 
 		if (id <= count && now >= next) {
-			struct timespec ts;
-			uint64_t sent_ns;
+			uint64_t sent_ns = time_real_ns();
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			sent_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 			memcpy(payload, &id, 4);
 			memcpy(payload + 4, &sent_ns, 8);
 			if (send(fd, payload, sizeof(payload), 0) < 0)
