@@ -105,7 +105,6 @@ static __always_inline int carrier_emit(struct __sk_buff *skb, struct hedger_bat
 					__u64 c, __u64 now, __u64 step)
 {
 	__u32 len = r->len, gen = HEDGER_CTL_GEN(c), m;
-	struct budget *b = NULL;
 	struct hedger_pkt p;
 	struct sb_ref ref;
 
@@ -131,23 +130,8 @@ static __always_inline int carrier_emit(struct __sk_buff *skb, struct hedger_bat
 		count(HC_BATCH_MISMATCH);
 		return 0;
 	}
-	if (cfg_budget) {
-		__u32 si = s->service;
-
-		b = bpf_map_lookup_elem(&budget, &si);
-		if (b && !budget_try_spend(b)) {
-			count(HC_BUDGET_DENIED);
-			return 0;
-		}
-	}
-	s->hedge_ns = now;
-	s->hedge_slot = 0;
-	if (!sb_cas(s, c, HEDGER_CTL(gen, HEDGER_ST_HEDGED, 0))) {
-		count(HC_CLONE_DROPPED_REPLY_WON);	/* answered meanwhile */
-		if (b)
-			budget_refund(b);
+	if (!sb_commit_hedge(s, c, now, 0))
 		return 0;
-	}
 	skb->priority = s->orig_priority;
 	m = HEDGER_MARK_HEDGE(r->way, gen);
 	asm volatile("" : "+r"(m));

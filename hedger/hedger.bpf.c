@@ -479,10 +479,9 @@ static __always_inline int line_poll_round(struct __sk_buff *skb)
 SEC("tc")
 int hedger_rescuer(struct __sk_buff *skb)
 {
-	struct budget *b = NULL;
 	struct hedger_sb_slot *s;
 	struct hedger_pkt p;
-	__u32 gen, st, rslot = 0;
+	__u32 st, rslot = 0;
 	__u64 now, c = 0;
 
 	if (skb->mark == HEDGER_MARK_DUMMY) {
@@ -526,7 +525,6 @@ int hedger_rescuer(struct __sk_buff *skb)
 	s = clone_slot(&p, skb->mark, &c);
 	if (!s)
 		return TC_ACT_SHOT;
-	gen = HEDGER_CTL_GEN(c);
 	st = HEDGER_CTL_STATE(c);
 	if (st == HEDGER_ST_AMBIGUOUS) {
 		count(HC_CLONE_DROPPED_AMBIGUOUS);
@@ -542,18 +540,6 @@ int hedger_rescuer(struct __sk_buff *skb)
 		count(HC_RECIRC_ROUNDS);
 		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 	}
-	/* The budget is spent only by a clone about to leave: most clones die
-	 * because the reply won and must cost nothing. A spend whose hedge then
-	 * does not leave (reply in between, rewrite failed) is refunded. */
-	if (cfg_budget) {
-		__u32 si = s->service;
-
-		b = bpf_map_lookup_elem(&budget, &si);
-		if (b && !budget_try_spend(b)) {
-			count(HC_BUDGET_DENIED);
-			return TC_ACT_SHOT;
-		}
-	}
 	/* Another replica: rewrite the destination before redirect_neigh, whose
 	 * FIB lookup then finds the replica's next hop. Rewritten before the
 	 * state changes, so a failure leaves the request as it was. */
@@ -562,17 +548,12 @@ int hedger_rescuer(struct __sk_buff *skb)
 
 		if (slot < 0) {
 			count(HC_NAT_FAILED);
-			goto unspend;
+			return TC_ACT_SHOT;
 		}
 		rslot = (__u32)slot;
 	}
-	/* Read by the reply filter once the state says HEDGED. */
-	s->hedge_ns = now;
-	s->hedge_slot = (__u8)rslot;
-	if (!sb_cas(s, c, HEDGER_CTL(gen, HEDGER_ST_HEDGED, 0))) {
-		count(HC_CLONE_DROPPED_REPLY_WON);	/* answered meanwhile */
-		goto unspend;
-	}
+	if (!sb_commit_hedge(s, c, now, (__u8)rslot))
+		return TC_ACT_SHOT;
 	if (rslot) {
 		replica_hedged(s->service, rslot, now - s->send_ns);
 		count(HC_HEDGES_TO_REPLICA);
@@ -580,10 +561,6 @@ int hedger_rescuer(struct __sk_buff *skb)
 	skb->priority = s->orig_priority;
 	count(HC_HEDGES_RELEASED);
 	return hedger_out(skb);
-unspend:
-	if (b)
-		budget_refund(b);
-	return TC_ACT_SHOT;
 }
 
 /* record_latency - the request in @s got its first reply at @now: into the

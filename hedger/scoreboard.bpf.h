@@ -60,3 +60,35 @@ static __always_inline bool sb_cas(struct hedger_sb_slot *s, __u64 old, __u64 ne
 {
 	return __sync_val_compare_and_swap(&s->ctl, old, new) == old;
 }
+
+/* sb_commit_hedge - the request in @s, found PENDING with control word @c,
+ * gets its hedge at @now (to replica slot @rslot; 0: its own server): the
+ * budget is spent and the state becomes HEDGED. False, counted, when the
+ * hedge must not leave: budget denied, or answered meanwhile (the spend is
+ * refunded). The budget is spent only here, by a hedge about to leave: most
+ * clones die because the reply won and must cost nothing. */
+static __always_inline bool sb_commit_hedge(struct hedger_sb_slot *s, __u64 c, __u64 now,
+					    __u8 rslot)
+{
+	struct budget *b = NULL;
+
+	if (cfg_budget) {
+		__u32 si = s->service;
+
+		b = bpf_map_lookup_elem(&budget, &si);
+		if (b && !budget_try_spend(b)) {
+			count(HC_BUDGET_DENIED);
+			return false;
+		}
+	}
+	/* Read by the reply filter once the state says HEDGED. */
+	s->hedge_ns = now;
+	s->hedge_slot = rslot;
+	if (!sb_cas(s, c, HEDGER_CTL(HEDGER_CTL_GEN(c), HEDGER_ST_HEDGED, 0))) {
+		count(HC_CLONE_DROPPED_REPLY_WON);	/* answered meanwhile */
+		if (b)
+			budget_refund(b);
+		return false;
+	}
+	return true;
+}
