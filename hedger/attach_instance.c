@@ -183,6 +183,7 @@ static int write_state(struct instance *in, const struct attach_opts *o)
 		st.map_budget = map_id(sk->maps.budget);
 		st.map_replicas = map_id(sk->maps.replicas);
 		st.map_replica_stats = map_id(sk->maps.replica_stats);
+		st.map_release_late = map_id(sk->maps.release_late);
 		st.prog_ids[0] = prog_id(sk->progs.hedger_splitter);
 		st.prog_ids[1] = prog_id(sk->progs.hedger_reply_filter);
 		st.prog_ids[2] = prog_id(sk->progs.hedger_rescuer);

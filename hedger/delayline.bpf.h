@@ -88,6 +88,9 @@ static __always_inline int htb_stab_park(struct __sk_buff *skb, struct hedger_sb
 
 	if (cfg_release_grid_ns) {
 		grid_due = grid_due_ns(v->send_ns);
+		/* Rounded up on purpose: the release planned (release_late). */
+		if (grid_due)
+			v->release_ns = grid_due;
 		/* A dense request rides its step's carrier when it can. */
 		if (grid_due && cfg_batch && !batch_join(skb, v, ref, grid_due))
 			return 0;

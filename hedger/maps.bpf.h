@@ -74,6 +74,17 @@ struct {
 	__type(value, struct lathist);	/* latency_hist.h; cumulative, summed over CPUs */
 } latency_hist SEC(".maps");
 
+/* How late each hedge left the delay line: its release minus the release
+ * planned for it (send + T, or the grid step it was rounded up to), i.e.
+ * the delay line's own error (E4), apart from what the grid adds on purpose.
+ * latency_hist.h buckets; one histogram, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lathist);
+} release_late SEC(".maps");
+
 /* Adaptive delay: per service, the recent-latency histogram, its bpf_timer
  * and the current delay (hedger/policy/latency_hist.bpf.h). Separate from
  * latency_hist above: this one decays every period, that one is cumulative

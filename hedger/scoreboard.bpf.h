@@ -61,6 +61,17 @@ static __always_inline bool sb_cas(struct hedger_sb_slot *s, __u64 old, __u64 ne
 	return __sync_val_compare_and_swap(&s->ctl, old, new) == old;
 }
 
+/* sb_record_release - the hedge of @s leaves at @now: its lateness against
+ * the planned release into the release_late histogram (an early one as 0). */
+static __always_inline void sb_record_release(const struct hedger_sb_slot *s, __u64 now)
+{
+	__u32 zero = 0;
+	struct lathist *h = bpf_map_lookup_elem(&release_late, &zero);
+
+	if (h)
+		lathist_record(h, now > s->release_ns ? now - s->release_ns : 0);
+}
+
 /* sb_commit_hedge - the request in @s, found PENDING with control word @c,
  * gets its hedge at @now (to replica slot @rslot; 0: its own server): the
  * budget is spent and the state becomes HEDGED. False, counted, when the
@@ -90,5 +101,6 @@ static __always_inline bool sb_commit_hedge(struct hedger_sb_slot *s, __u64 c, _
 			budget_refund(b);
 		return false;
 	}
+	sb_record_release(s, now);
 	return true;
 }

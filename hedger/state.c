@@ -47,12 +47,14 @@ int state_write(const struct hedger_state_file *s)
 		"map_counters=%u\nmap_scoreboard=%u\nmap_hist=%u\nmap_services=%u\n"
 		"prog_splitter=%u\nprog_reply_filter=%u\nprog_rescuer=%u\n"
 		"map_policy=%u\nmap_budget=%u\nmap_replicas=%u\nmap_replica_stats=%u\n"
+		"map_release_late=%u\n"
 		"adaptive=%d\nbudget=%d\n",
 		s->pid, s->ifindex, s->dev, s->backend, s->hook,
 		s->tc_hook_created[0], s->tc_hook_created[1], s->line_a, s->line_b,
 		(unsigned long long)s->delay_ns, s->map_counters, s->map_scoreboard,
 		s->map_hist, s->map_services, s->prog_ids[0], s->prog_ids[1], s->prog_ids[2],
-		s->map_policy, s->map_budget, s->map_replicas, s->map_replica_stats, s->adaptive,
+		s->map_policy, s->map_budget, s->map_replicas, s->map_replica_stats,
+		s->map_release_late, s->adaptive,
 		s->budget);
 	return atomicfile_commit(f, tmp, path);
 }
@@ -118,6 +120,8 @@ int state_read(int ifindex, struct hedger_state_file *s)
 			s->map_replicas = (uint32_t)u;
 		else if (!strcmp(key, "map_replica_stats"))
 			s->map_replica_stats = (uint32_t)u;
+		else if (!strcmp(key, "map_release_late"))
+			s->map_release_late = (uint32_t)u;
 		else if (!strcmp(key, "adaptive"))
 			s->adaptive = (int)u;
 		else if (!strcmp(key, "budget"))

@@ -25,6 +25,7 @@ struct hedger_state_file {
 	uint32_t map_counters, map_scoreboard, map_hist, map_services;
 	uint32_t map_policy, map_budget, map_replicas;	/* 0 in older state files */
 	uint32_t map_replica_stats;	/* per-CPU replica counters; 0 in older state files */
+	uint32_t map_release_late;	/* hedge release lateness; 0 in older state files */
 	int adaptive, budget;		/* features on */
 	uint32_t prog_ids[3];		/* splitter, reply filter, rescuer */
 };

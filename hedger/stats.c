@@ -112,13 +112,13 @@ int stats_hist_sum(int hist_fd, uint32_t idx, struct lathist *sum)
 
 /* The maps of a running instance, opened by id. */
 struct stats_maps {
-	int counters, hist, services, policy, budget, replicas, replica_stats;
+	int counters, hist, services, policy, budget, replicas, replica_stats, release_late;
 };
 
 static void stats_maps_close(struct stats_maps *m)
 {
 	int *fds[] = { &m->counters, &m->hist, &m->services, &m->policy, &m->budget,
-		       &m->replicas, &m->replica_stats };
+		       &m->replicas, &m->replica_stats, &m->release_late };
 
 	for (unsigned int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -138,6 +138,8 @@ static int stats_maps_open(struct stats_maps *m, const struct hedger_state_file 
 	m->replicas = st->map_replicas ? bpf_map_get_fd_by_id(st->map_replicas) : -1;
 	m->replica_stats = st->map_replica_stats ?
 			   bpf_map_get_fd_by_id(st->map_replica_stats) : -1;
+	m->release_late = st->map_release_late ?
+			  bpf_map_get_fd_by_id(st->map_release_late) : -1;
 	if (m->counters < 0 || m->hist < 0 || m->services < 0)
 		return -errno;
 	return 0;
@@ -235,6 +237,29 @@ static int svc_next(const struct stats_maps *m, const struct hedger_state_file *
 	return 0;
 }
 
+/* release_late_sum - the hedges' release lateness (map release_late,
+ * summed over CPUs); -errno without the map (an older instance). */
+static int release_late_sum(const struct stats_maps *m, struct lathist *h)
+{
+	memset(h, 0, sizeof(*h));
+	return m->release_late < 0 ? -ENOENT : stats_hist_sum(m->release_late, 0, h);
+}
+
+static void print_release_late_text(FILE *f, const struct stats_maps *m)
+{
+	struct lathist h;
+
+	if (release_late_sum(m, &h) || !lathist_count(&h))
+		return;
+	fprintf(f, "\nhedge release lateness (release - planned release; %llu hedges, "
+		"p50 <= %llu us, p99 <= %llu us, max <= %llu us):\n",
+		(unsigned long long)lathist_count(&h),
+		(unsigned long long)lathist_quantile_upper_us(&h, 500),
+		(unsigned long long)lathist_quantile_upper_us(&h, 990),
+		(unsigned long long)lathist_quantile_upper_us(&h, 1000));
+	lathist_print_log2(f, &h);
+}
+
 static void print_service_text(FILE *f, const struct stats_maps *m, const struct svc_view *v)
 {
 	struct lathist hist;
@@ -292,6 +317,32 @@ static int svc_all(const struct stats_maps *m, const struct hedger_state_file *s
 static void prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* print_release_late_prom - the release lateness as a log2 histogram. */
+static void print_release_late_prom(FILE *f, const struct stats_maps *m,
+				    const struct hedger_state_file *st)
+{
+	uint64_t rows[LATHIST_LOG2_ROWS], cum = 0;
+	struct lathist h;
+
+	if (release_late_sum(m, &h))
+		return;
+	prom_family(f, "hedger_release_lateness_seconds", "histogram",
+		    "how late each hedge left the delay line against its planned release "
+		    "(log2 buckets; _sum estimated from bucket middles)");
+	lathist_fold_log2(&h, rows);
+	for (int k = 0; k < LATHIST_LOG2_ROWS - 1; k++) {
+		cum += rows[k];
+		fprintf(f, "hedger_release_lateness_seconds_bucket{dev=\"%s\",le=\"%g\"} %llu\n",
+			st->dev, (double)(1ULL << (k + 1)) / 1e6, (unsigned long long)cum);
+	}
+	fprintf(f, "hedger_release_lateness_seconds_bucket{dev=\"%s\",le=\"+Inf\"} %llu\n",
+		st->dev, (unsigned long long)lathist_count(&h));
+	fprintf(f, "hedger_release_lateness_seconds_sum{dev=\"%s\"} %.9f\n", st->dev,
+		lathist_mid_sum_us(&h) / 1e6);
+	fprintf(f, "hedger_release_lateness_seconds_count{dev=\"%s\"} %llu\n", st->dev,
+		(unsigned long long)lathist_count(&h));
 }
 
 /* PROM_PER_SERVICE - in print_prom: the family @family, then one sample of
@@ -355,6 +406,7 @@ static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_
 		fprintf(f, "hedger_latency_seconds_count{service=\"%s\"} %llu\n", v[i].name,
 			(unsigned long long)lathist_count(&hist));
 	}
+	print_release_late_prom(f, m, st);
 	if (any_pol) {
 		PROM_PER_SERVICE(has_policy, "hedger_adaptive_delay_seconds", "gauge",
 				 "current adaptive hedge delay per service", "%.9f",
@@ -455,6 +507,31 @@ static void print_json_service(FILE *f, const struct stats_maps *m, const struct
 	fputc('}', f);
 }
 
+/* print_release_late_json - ,"release_late":{count, percentiles (bucket
+ * upper edges, us) and the non-empty fine buckets as [upper_us, count]}. */
+static void print_release_late_json(FILE *f, const struct stats_maps *m)
+{
+	struct lathist h;
+	bool first = true;
+
+	if (release_late_sum(m, &h))
+		return;
+	fprintf(f, ",\"release_late\":{\"count\":%llu,\"p50_us\":%llu,\"p99_us\":%llu,"
+		"\"p999_us\":%llu,\"max_us\":%llu,\"buckets\":[", (unsigned long long)lathist_count(&h),
+		(unsigned long long)lathist_quantile_upper_us(&h, 500),
+		(unsigned long long)lathist_quantile_upper_us(&h, 990),
+		(unsigned long long)lathist_quantile_upper_us(&h, 999),
+		(unsigned long long)lathist_quantile_upper_us(&h, 1000));
+	for (uint32_t b = 0; b < LATHIST_BUCKETS; b++) {
+		if (!h.counts[b])
+			continue;
+		fprintf(f, "%s[%llu,%llu]", first ? "" : ",",
+			(unsigned long long)lathist_upper_us(b), (unsigned long long)h.counts[b]);
+		first = false;
+	}
+	fprintf(f, "]}");
+}
+
 static void print_json(FILE *f, const struct stats_maps *m, const struct hedger_state_file *st,
 		       const uint64_t c[HC_COUNT], const struct svc_view *v, int n)
 {
@@ -469,7 +546,9 @@ static void print_json(FILE *f, const struct stats_maps *m, const struct hedger_
 		(unsigned long long)time_real_ns());
 	for (int i = 0; i < HC_COUNT; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", counter_names[i], (unsigned long long)c[i]);
-	fprintf(f, "},\"services\":[");
+	fputc('}', f);
+	print_release_late_json(f, m);
+	fprintf(f, ",\"services\":[");
 	for (int i = 0; i < n; i++) {
 		if (i)
 			fputc(',', f);
@@ -506,6 +585,7 @@ static int stats_snapshot(FILE *f, const struct stats_maps *m, const struct hedg
 		stats_print_counters(f, c);
 		for (int i = 0; i < n; i++)
 			print_service_text(f, m, &v[i]);
+		print_release_late_text(f, m);
 	}
 	free(v);
 	fflush(f);
@@ -553,7 +633,7 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct stats_maps m = { -1, -1, -1, -1, -1, -1, -1 };
+	struct stats_maps m = { -1, -1, -1, -1, -1, -1, -1, -1 };
 	const char *dev = NULL;
 	struct hedger_state_file st;
 	uint64_t watch_ns = 0, count = 0, done = 0;

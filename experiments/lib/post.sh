@@ -8,28 +8,50 @@
 # is the delay line's lateness plus a ~0.1 ms round trip) and the machine's
 # CPU share spent in the kernel (system + irq + softirq, all CPUs) during the
 # trials, where a spinning delay line shows. Stalled ids follow the modulo
-# schedule.
+# schedule. The release columns are the delay line's own error, from the
+# hedger (hedger-stats.json, release_late: each hedge's release minus the
+# release planned for it, grid rounding excluded), pooled over the trials;
+# bucket upper edges, so at most 1 us or 12.5 % above the true value. Empty
+# when no trial has it.
 ra_post_e4() {
   local out="$RUN/E4/hold.csv" rate delay_us b csvs cpu
   [ -d "$RUN/E4" ] || return 0
   rate=${FAULT_RATE%\%}
   delay_us=$(awk -v d="$DELAY" 'BEGIN { sub(/ms$/, "", d); print d * 1000 }')
-  echo "backend,hedged,hold_p50_us,hold_p99_us,hold_max_us,cpu_kernel_pct" > "$out.tmp"
+  echo "backend,hedged,hold_p50_us,hold_p99_us,hold_max_us,cpu_kernel_pct,release_late_p50_us,release_late_p99_us,release_late_max_us" > "$out.tmp"
   local e4ok='$col("experiment") == "E4" && $col("status") == "ok"'
   for b in $(ra_csv "$e4ok"' { print $col("param") }' "$MANIFEST" | awk '!s[$0]++'); do
     csvs=$(ra_csv -v b="$b" -v r="$RUN" "$e4ok"' && $col("param") == b { print r "/" $col("requests_csv") }' "$MANIFEST")
     cpu=$(ra_csv -v b="$b" "$e4ok"' && $col("param") == b { s += $col("cpu_kernel_pct"); n++ }
       END { printf "%.1f", n ? s / n : 0 }' "$MANIFEST")
+    rel=$(ra_csv -v b="$b" -v r="$RUN" "$e4ok"' && $col("param") == b {
+        print r "/E4/" $col("arm") "/trial-" $col("trial") "/hedger-stats.json" }' "$MANIFEST" |
+      ra_release_late_pooled)
     # shellcheck disable=SC2086
     ra_csv -v rate="$rate" -v d="$delay_us" '
       $col("outcome") != "timeout" && $col("reply_ns") != "" && $col("id") % 100 < rate {
         printf "%.1f\n", ($col("reply_ns") - $col("actual_send_ns")) / 1000 - d }
-    ' $csvs | sort -g | awk -v b="$b" -v cpu="$cpu" '
+    ' $csvs | sort -g | awk -v b="$b" -v cpu="$cpu" -v rel="$rel" '
       function at(p,   r) { r = int(p * NR / 100); if (r < p * NR / 100) r++; if (r < 1) r = 1; return v[r] }
       { v[NR] = $1 }
-      END { if (NR) printf "%s,%d,%.0f,%.0f,%.0f,%s\n", b, NR, at(50), at(99), v[NR], cpu }' >> "$out.tmp"
+      END { if (NR) printf "%s,%d,%.0f,%.0f,%.0f,%s,%s\n", b, NR, at(50), at(99), v[NR], cpu, rel }' >> "$out.tmp"
   done
   mv "$out.tmp" "$out"
+}
+
+# ra_release_late_pooled - "P50,P99,MAX" (us) of the release_late histograms
+# of the hedger-stats.json files named on stdin (missing ones skipped),
+# summed; ",," when none has a sample. Quantile q: the upper edge of the
+# first bucket where the running count reaches q of the total.
+ra_release_late_pooled() {
+  local f
+  while read -r f; do
+    [ -f "$f" ] || continue
+    grep -o '"release_late":{[^}]*}' "$f" | grep -o '\[[0-9]*,[0-9]*\]' | tr -d '[]' | tr , ' '
+  done | awk '{ c[$1] += $2 } END { for (u in c) print u, c[u] }' | sort -n | awk '
+    { u[NR] = $1; n[NR] = $2; tot += $2 }
+    function q(p,   i, cum) { for (i = 1; i <= NR; i++) { cum += n[i]; if (cum >= p * tot) return u[i] } return u[NR] }
+    END { if (tot) printf "%d,%d,%d\n", q(0.5), q(0.99), u[NR]; else print ",," }'
 }
 
 # ra_post_e3 - E3/bpf_stats.csv: per BPF program of the hedger, run count and

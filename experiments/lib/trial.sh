@@ -233,6 +233,8 @@ ra_trial_body() {
       || { ra_fail "$tdir" "hedger stats failed: $(tail -n1 "$tdir/hedger-stats.txt")"; return 1; }
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" --prometheus > "$tdir/hedger-stats.prom" 2>&1 \
       || { ra_fail "$tdir" "hedger stats --prometheus failed: $(tail -n1 "$tdir/hedger-stats.prom")"; return 1; }
+    ip netns exec "$CLIENT_NS" "$HEDGER_BIN" stats --dev "$CLIENT_IF" --json > "$tdir/hedger-stats.json" 2>&1 \
+      || { ra_fail "$tdir" "hedger stats --json failed: $(tail -n1 "$tdir/hedger-stats.json")"; return 1; }
     hedges=$(awk '$1 ~ /^hedger_hedges_sent_total[{ ]/ || $1 == "hedger_hedges_sent_total" { print $2 }' \
       "$tdir/hedger-stats.prom")
     [ -n "$hedges" ] || { ra_fail "$tdir" "no hedger_hedges_sent_total in hedger stats --prometheus"; return 1; }

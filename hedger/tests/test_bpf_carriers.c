@@ -134,6 +134,8 @@ int main(void)
 		REQUIRE(tb_sb_lookup(&t, 4, i + 1, &v) == 0, "slot");
 		CHECK_EQ(v.htb_class, 0, "a rider holds no class of its own");
 		steps[i] = (v.send_ns + HOLD_NS + GRID_NS - 1) / GRID_NS;
+		/* Its planned release is the step (release_late's reference). */
+		CHECK_EQ(v.release_ns, steps[i] * GRID_NS, "a rider's release is its grid step");
 	}
 	CHECK_EQ(tb_counter(&t, HC_BATCHED), NREQ, "the dense requests ride carriers");
 	CHECK_EQ(tb_counter(&t, HC_CARRIERS), steps[NREQ - 1] == steps[0] ? 1 : 2,

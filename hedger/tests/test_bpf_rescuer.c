@@ -4,10 +4,15 @@
  * - reply already in: the clone is dropped ("reply won")
  * - dummies: dropped by mark, and by length when the mark is lost
  * - no scoreboard entry: dropped (orphan); unmarked foreign packet: passed
- * - recirc: before the deadline the clone goes round again. */
+ * - recirc: before the deadline the clone goes round again.
+ * - release lateness: a hedge released 2 ms after its planned release is
+ *   one sample >= 2 ms in release_late; a dropped clone adds none. */
 #include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
 
 #include "bpf_harness.h"
+#include "latency_hist.h"
 
 static void qdisc_backend(void)
 {
@@ -84,10 +89,70 @@ static void recirc_backend(void)
 	tb_close(&t);
 }
 
+/* release_late_read - the release_late histogram summed over CPUs. */
+static int release_late_read(struct tb *t, struct lathist *sum)
+{
+	struct lathist per[512];
+	uint32_t zero = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (t->ncpu > 512 ||
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.release_late), &zero, per))
+		return -1;
+	for (int c = 0; c < t->ncpu; c++)
+		for (uint32_t b = 0; b < LATHIST_BUCKETS; b++)
+			sum->counts[b] += per[c].counts[b];
+	return 0;
+}
+
+static void release_lateness(void)
+{
+	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC, .delay_ns = 1000 };
+	struct timespec two_ms = { .tv_nsec = 2000000 };
+	struct lathist h;
+	struct tb_pkt p, r;
+	uint64_t n = 0;
+	struct tb t;
+	int ret = 0, at = -1;
+
+	if (tb_open(&t, &cfg)) {
+		CHECK(0, "tb_open");
+		return;
+	}
+	tb_build_id(&p, 7, false);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	nanosleep(&two_ms, NULL);	/* due 1 us after the send: now >= 2 ms late */
+	CHECK_EQ(tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL), 0, "run");
+	CHECK_EQ(tb_counter(&t, HC_HEDGES_RELEASED), 1, "late: hedge released");
+	/* Answered before its clone: dropped, no sample. */
+	tb_build_id(&p, 8, false);
+	tb_build_id(&r, 8, true);
+	tb_run(&t, t.skel->progs.hedger_splitter, &p, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_reply_filter, &r, 0, &ret, NULL);
+	tb_run(&t, t.skel->progs.hedger_rescuer, &p, TB_MARK_CLONE, &ret, NULL);
+	CHECK_EQ(ret, TB_ACT_SHOT, "answered: clone dropped");
+	if (release_late_read(&t, &h)) {
+		CHECK(0, "release_late: read failed");
+		goto out;
+	}
+	for (uint32_t b = 0; b < LATHIST_BUCKETS; b++) {
+		n += h.counts[b];
+		if (h.counts[b])
+			at = (int)b;
+	}
+	CHECK_EQ(n, 1, "release_late: one sample, for the hedge only");
+	CHECK(at >= 0 && lathist_upper_us((uint32_t)at) > 2000,
+	      "release_late: 2 ms late recorded in bucket %d (up to %llu us)", at,
+	      at >= 0 ? (unsigned long long)lathist_upper_us((uint32_t)at) : 0ULL);
+out:
+	tb_close(&t);
+}
+
 int main(void)
 {
 	tb_require();
 	qdisc_backend();
+	release_lateness();
 	recirc_backend();
 	return check_done("test_bpf_rescuer");
 }

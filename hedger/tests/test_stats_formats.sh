@@ -7,7 +7,9 @@
 #       _count); every counter of the list is there;
 #   --json: one JSON object per line (jq parses it); its counters equal the
 #       text output's, every counter name appears, the service's latency
-#       counts sum to `replies`; --watch --count 2 gives two lines.
+#       counts sum to `replies`; --watch --count 2 gives two lines;
+#   release lateness: one sample per hedge released, in --json (count, and
+#       the buckets add up to it), --prometheus (_count) and the text.
 # Needs promtool (Debian package prometheus) and jq: skips (77) without.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +88,15 @@ done < <(counters)
 [ "$(jq -r '.services[0].budget.ratio_milli' "$WORK/json")" = 500 ] || fail "json budget"
 [ "$(jq -r '.services[0].replicas.endpoints[1].endpoint' "$WORK/json")" = "$REP" ] ||
 	fail "json replicas"
+rel=$(val hedges_released)
+[ "$(jq -r .release_late.count "$WORK/json")" = "$rel" ] ||
+	fail "json release_late.count $(jq -r .release_late.count "$WORK/json"), hedges_released $rel"
+[ "$(jq '[.release_late.buckets[][1]] | add' "$WORK/json")" = "$rel" ] ||
+	fail "json release_late buckets do not sum to hedges_released"
+grep -q "^hedger_release_lateness_seconds_count{dev=\"$DEV_C\"} $rel$" "$WORK/prom" ||
+	fail "prometheus release lateness _count != hedges_released ($rel)"
+grep -q "^hedge release lateness (release - planned release; $rel hedges," "$WORK/text" ||
+	fail "text: no release lateness line for $rel hedges"
 n=$(H stats --dev "$DEV_C" --json --watch 100ms --count 2 | jq -c .counters.requests | wc -l)
 [ "$n" = 2 ] || fail "--json --watch --count 2 gave $n lines"
 echo "ok: --json"
