@@ -16,6 +16,7 @@
 #include "latency_hist.h"
 #include "line.h"
 #include "log.h"
+#include "endpoints_add.h"
 #include "service_ports.h"
 #include "timeutil.h"
 
@@ -119,14 +120,6 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_line_poll = o->line_poll;
 }
 
-static void key_from_ep(struct hedger_service_key *k, const struct aopts_endpoint *ep)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->addr.a, ep->addr, sizeof(k->addr.a));
-	k->port = ep->port;
-	k->family = ep->family;
-}
-
 static void nat_from_ep(struct nat_endpoint *n, const struct aopts_endpoint *ep)
 {
 	memset(n, 0, sizeof(*n));
@@ -135,24 +128,32 @@ static void nat_from_ep(struct nat_endpoint *n, const struct aopts_endpoint *ep)
 	n->family = ep->family;
 }
 
+/* endpoint_from_ep - option endpoint @ep as an entry of the endpoint table. */
+static struct hedger_endpoint endpoint_from_ep(const struct aopts_endpoint *ep, uint8_t kind,
+					       uint32_t service, uint32_t slot)
+{
+	return endpoint_make(ep->family, ep->addr, ep->port, kind, service, slot);
+}
+
 /* fill_service - the per-service adaptive delay, budget and replica maps.
  * Written before attaching: a user-space update of a policy element cancels
  * its timer, so nothing writes it once the splitter has armed it. */
 static int fill_service(struct hedger_bpf *skel, const struct attach_opts *o, uint32_t i)
 {
 	const struct aopts_service *s = &o->services[i];
-	struct hedger_service_key k;
-	struct hedger_service_val v = { .index = i };
+	struct hedger_endpoint e = endpoint_from_ep(&s->ep[0], HEDGER_EP_SERVICE, i, 0);
 	struct hedger_replicas rv;
 	struct lathist_svc ls;
 	struct budget b;
 
-	key_from_ep(&k, &s->ep[0]);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.services), &k, &v, BPF_NOEXIST))
-		return -errno;	/* options refuse duplicates: EEXIST is a bug */
-	for (uint32_t r = 0; r < s->n; r++) {
-		int err = service_ports_add(bpf_map__fd(skel->maps.service_ports), s->ep[r].port);
+	/* Every service's own address is in before any replica (fill_replicas),
+	 * so an address that is both is a service, as the options say. */
+	int err = endpoints_add(bpf_map__fd(skel->maps.endpoints), &e);
 
+	if (err)
+		return err;	/* options refuse duplicates: EEXIST is a bug */
+	for (uint32_t r = 0; r < s->n; r++) {
+		err = service_ports_add(bpf_map__fd(skel->maps.service_ports), s->ep[r].port);
 		if (err)
 			return err;
 	}
@@ -182,14 +183,21 @@ static int fill_service(struct hedger_bpf *skel, const struct attach_opts *o, ui
 	rv.tied = s->n > 1 ? (uint32_t)o->tied : 0;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.replicas), &i, &rv, BPF_ANY))
 		return -errno;
-	for (uint32_t r = 1; r < s->n; r++) {
-		struct hedger_replica_of ro = { .service = i, .slot = r };
+	return 0;
+}
 
-		key_from_ep(&k, &s->ep[r]);
-		/* A replica shared by two services answers for the first. */
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.replica_of), &k, &ro, BPF_NOEXIST) &&
-		    errno != EEXIST)
-			return -errno;
+/* fill_replicas - the endpoint table entries of service @i's hedge replicas.
+ * A replica shared by two services answers for the first. */
+static int fill_replicas(struct hedger_bpf *skel, const struct attach_opts *o, uint32_t i)
+{
+	const struct aopts_service *s = &o->services[i];
+
+	for (uint32_t r = 1; r < s->n; r++) {
+		struct hedger_endpoint e = endpoint_from_ep(&s->ep[r], HEDGER_EP_REPLICA, i, r);
+		int err = endpoints_add(bpf_map__fd(skel->maps.endpoints), &e);
+
+		if (err && err != -EEXIST)
+			return err;
 	}
 	return 0;
 }
@@ -260,10 +268,20 @@ int config_load(struct hedger_bpf **skelp, const struct attach_opts *o, const st
 	}
 	for (uint32_t i = 0; i < (uint32_t)o->nservices; i++) {
 		err = fill_service(skel, o, i);
-		if (err) {
-			log_error("cannot fill the service maps: %s", strerror(-err));
-			return err;
-		}
+		if (err)
+			goto fill_failed;
+	}
+	for (uint32_t i = 0; i < (uint32_t)o->nservices; i++) {
+		err = fill_replicas(skel, o, i);
+		if (err)
+			goto fill_failed;
 	}
 	return 0;
+fill_failed:
+	if (err == -ENOSPC)
+		log_error("cannot fill the service maps: the %u endpoint-table slots of "
+			  "an address are all taken (too many addresses collide)", HEDGER_EP_PROBES);
+	else
+		log_error("cannot fill the service maps: %s", strerror(-err));
+	return err;
 }

@@ -178,7 +178,7 @@ static int write_state(struct instance *in, const struct attach_opts *o)
 		st.map_counters = map_id(sk->maps.counters);
 		st.map_scoreboard = map_id(sk->maps.scoreboard);
 		st.map_hist = map_id(sk->maps.latency_hist);
-		st.map_services = map_id(sk->maps.services);
+		st.map_endpoints = map_id(sk->maps.endpoints);
 		st.map_policy = map_id(sk->maps.policy);
 		st.map_budget = map_id(sk->maps.budget);
 		st.map_replicas = map_id(sk->maps.replicas);

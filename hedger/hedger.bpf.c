@@ -29,6 +29,7 @@
 #include "payload.bpf.h"
 #include "proto.bpf.h"
 #include "scoreboard.bpf.h"
+#include "endpoints.bpf.h"
 #include "delayline.bpf.h"
 #include "offload.bpf.h"
 
@@ -41,17 +42,6 @@ static __always_inline int parse_counted(struct __sk_buff *skb, struct hedger_pk
 	if (why > 0)
 		count(why);
 	return why;
-}
-
-static __always_inline struct hedger_service_val *
-service_lookup(const struct hedger_addr *addr, __u16 port, __u8 family)
-{
-	struct hedger_service_key sk = {};
-
-	sk.addr = *addr;
-	sk.port = port;
-	sk.family = family;
-	return bpf_map_lookup_elem(&services, &sk);
 }
 
 /* replica_count - one more reply (@replies) or hedge from/to replica @slot of
@@ -169,11 +159,12 @@ int hedger_splitter(struct __sk_buff *skb)
 {
 	struct hedger_sb_slot *s, *slot = NULL;
 	struct hedger_batch_req ref = {};
-	struct hedger_service_val *svc;
+	const struct hedger_endpoint *svc;
 	struct hedger_pkt p;
 	struct sb_ref r;
 	__u64 now, delay, c, slot_ctl = 0;
 	__u32 idx, digest, gen, i, slot_way = 0;
+	bool found;
 
 	/* Loop guard: our own packets are never cloned again. A hedge seen
 	 * here has been handed to this device: that is "sent". */
@@ -185,8 +176,13 @@ int hedger_splitter(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (parse_counted(skb, &p, false, HEDGER_PORT_DST))
 		return TC_ACT_UNSPEC;
-	svc = service_lookup(&p.key.daddr, p.key.dport, p.key.family);
-	if (!svc || !in_scope(skb))
+	/* The bucket's lines are usually not cached: their loads are issued
+	 * now and complete while the service, scope and digest are worked out. */
+	found = sb_find(&p.key, &r);
+	if (found)
+		sb_touch(r.b);
+	svc = endpoint_lookup(&p.key.daddr, p.key.dport, p.key.family);
+	if (!svc || svc->kind != HEDGER_EP_SERVICE || !in_scope(skb))
 		return TC_ACT_UNSPEC;
 	if (hedger_skb_multi(skb, HC_GSO_REQUEST))
 		return TC_ACT_UNSPEC;	/* several datagrams: not one request */
@@ -196,7 +192,7 @@ int hedger_splitter(struct __sk_buff *skb)
 	}
 	count(HC_REQUESTS);
 
-	idx = svc->index;
+	idx = svc->service;
 	delay = cfg_delay_ns;
 	if (cfg_adaptive) {
 		struct lathist_svc *ls = bpf_map_lookup_elem(&policy, &idx);
@@ -216,7 +212,7 @@ int hedger_splitter(struct __sk_buff *skb)
 	}
 
 	digest = hedger_request_digest(skb, &p);
-	if (!sb_find(&p.key, &r)) {
+	if (!found) {
 		count(HC_SB_FULL);
 		return TC_ACT_UNSPEC;
 	}
@@ -665,7 +661,7 @@ SEC("tc")
 int hedger_reply_filter(struct __sk_buff *skb)
 {
 	struct hedger_sb_slot *s, *open = NULL, *done = NULL, *answered = NULL;
-	struct hedger_service_val *svc;
+	const struct hedger_endpoint *ep;
 	struct hedger_sb_key key = {};
 	__u64 now, open_ctl = 0, done_ctl = 0;
 	__u32 idx, rslot = 0, digest = 0, i, want, seq, dgrams;
@@ -675,23 +671,15 @@ int hedger_reply_filter(struct __sk_buff *skb)
 
 	if (parse_counted(skb, &p, true, HEDGER_PORT_SRC))
 		return TC_ACT_UNSPEC;
-	svc = service_lookup(&p.key.saddr, p.key.sport, p.key.family);
-	if (svc) {
-		idx = svc->index;
-	} else {
-		struct hedger_service_key rk = {};
-		struct hedger_replica_of *ro;
-
+	ep = endpoint_lookup(&p.key.saddr, p.key.sport, p.key.family);
+	if (!ep)
+		return TC_ACT_UNSPEC;
+	idx = ep->service;
+	if (ep->kind == HEDGER_EP_REPLICA) {
+		/* A hedge replica: its reply gets the VIP back (reverse NAT). */
 		if (!cfg_replicas)
 			return TC_ACT_UNSPEC;
-		rk.addr = p.key.saddr;
-		rk.port = p.key.sport;
-		rk.family = p.key.family;
-		ro = bpf_map_lookup_elem(&replica_of, &rk);
-		if (!ro)
-			return TC_ACT_UNSPEC;
-		idx = ro->service;
-		rslot = ro->slot;
+		rslot = ep->slot;
 		nat = true;
 	}
 	if (hedger_skb_multi(skb, HC_GRO_REPLY))

@@ -89,17 +89,8 @@ struct hedger_addr {
 
 #include "scoreboard.h"
 
-/* Services map key: one address:port a request may go to. */
-struct hedger_service_key {
-	struct hedger_addr addr;
-	__u16 port;		/* network byte order */
-	__u8 family;		/* 4 or 6 */
-	__u8 pad;
-};
-
-struct hedger_service_val {
-	__u32 index;		/* slot in the per-service maps (histograms, replicas) */
-};
+/* The "endpoints" map: every service address and hedge replica. */
+#include "endpoints.h"
 
 /* Replicas: a service VIP:PORT has up to HEDGER_MAX_REPLICAS endpoints.
  * Slot 0 is always the VIP itself: originals go there unchanged (the VIP is
@@ -128,13 +119,6 @@ struct hedger_replicas {
 struct hedger_replica_stats {
 	__u64 replies[HEDGER_MAX_REPLICAS];	/* replies seen from each replica (also late ones) */
 	__u64 hedges[HEDGER_MAX_REPLICAS];	/* hedges (and tied copies) sent to each replica */
-};
-
-/* "replica_of" HASH: a replica's address:port -> its service and slot, so
- * the reply filter can recognise a hedge replica's reply and NAT it back. */
-struct hedger_replica_of {
-	__u32 service;
-	__u32 slot;
 };
 
 static inline const char *hedger_backend_name(__u32 b)

@@ -1,5 +1,5 @@
 /* maps.bpf.h: every map of the hedger's data path, and count(). Read-mostly
- * configuration (services, replicas, replica_of) is written by the loader
+ * configuration (endpoints, replicas) is written by the loader
  * before attach; counters are per-CPU. */
 #pragma once
 
@@ -17,15 +17,16 @@ struct hedger_scratch {
 	__u8 buf[HEDGER_SCRATCH_BYTES + 8];
 };
 
+/* Every service address and hedge replica (endpoints.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HEDGER_MAX_SERVICES);
-	__type(key, struct hedger_service_key);
-	__type(value, struct hedger_service_val);
-} services SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HEDGER_EP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct hedger_endpoint);
+} endpoints SEC(".maps");
 
 /* Every UDP port of a service or a replica, as a bitmap (service_ports.h):
- * the parser's first filter, before the services hash. */
+ * the parser's first filter, before the endpoint table. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, HEDGER_PORT_WORDS);
@@ -118,13 +119,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hedger_replica_stats);
 } replica_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HEDGER_MAX_SERVICES * HEDGER_MAX_REPLICAS);
-	__type(key, struct hedger_service_key);
-	__type(value, struct hedger_replica_of);
-} replica_of SEC(".maps");
 
 /* htb: per class, the time its token debt is repaid and it may be reused. */
 struct {

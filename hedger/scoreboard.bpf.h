@@ -19,6 +19,17 @@ static __always_inline bool sb_find(const struct hedger_sb_key *key, struct sb_r
 	return r->b != NULL;
 }
 
+/* sb_touch - load each slot's first word of bucket @b and ignore it: the
+ * cache misses start before the words are needed. */
+static __always_inline void sb_touch(struct hedger_sb_bucket *b)
+{
+	__u32 i;
+
+#pragma clang loop unroll(full)
+	for (i = 0; i < HEDGER_SB_WAYS; i++)
+		(void)*(volatile __u64 *)&b->way[i].ctl;
+}
+
 static __always_inline bool sb_stale(const struct hedger_sb_slot *s, __u64 now)
 {
 	return now - s->send_ns >= cfg_stale_ns;

@@ -44,7 +44,7 @@ int state_write(const struct hedger_state_file *s)
 	fprintf(f, "pid=%d\nifindex=%d\ndev=%s\nbackend=%s\nhook=%s\n"
 		"tc_hook_created_ingress=%d\ntc_hook_created_egress=%d\n"
 		"line_a=%s\nline_b=%s\ndelay_ns=%llu\n"
-		"map_counters=%u\nmap_scoreboard=%u\nmap_hist=%u\nmap_services=%u\n"
+		"map_counters=%u\nmap_scoreboard=%u\nmap_hist=%u\nmap_endpoints=%u\n"
 		"prog_splitter=%u\nprog_reply_filter=%u\nprog_rescuer=%u\n"
 		"map_policy=%u\nmap_budget=%u\nmap_replicas=%u\nmap_replica_stats=%u\n"
 		"map_release_late=%u\n"
@@ -52,7 +52,7 @@ int state_write(const struct hedger_state_file *s)
 		s->pid, s->ifindex, s->dev, s->backend, s->hook,
 		s->tc_hook_created[0], s->tc_hook_created[1], s->line_a, s->line_b,
 		(unsigned long long)s->delay_ns, s->map_counters, s->map_scoreboard,
-		s->map_hist, s->map_services, s->prog_ids[0], s->prog_ids[1], s->prog_ids[2],
+		s->map_hist, s->map_endpoints, s->prog_ids[0], s->prog_ids[1], s->prog_ids[2],
 		s->map_policy, s->map_budget, s->map_replicas, s->map_replica_stats,
 		s->map_release_late, s->adaptive,
 		s->budget);
@@ -104,8 +104,8 @@ int state_read(int ifindex, struct hedger_state_file *s)
 			s->map_scoreboard = (uint32_t)u;
 		else if (!strcmp(key, "map_hist"))
 			s->map_hist = (uint32_t)u;
-		else if (!strcmp(key, "map_services"))
-			s->map_services = (uint32_t)u;
+		else if (!strcmp(key, "map_endpoints"))
+			s->map_endpoints = (uint32_t)u;
 		else if (!strcmp(key, "prog_splitter"))
 			s->prog_ids[0] = (uint32_t)u;
 		else if (!strcmp(key, "prog_reply_filter"))

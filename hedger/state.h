@@ -22,7 +22,7 @@ struct hedger_state_file {
 	char line_a[IFNAMSIZ];		/* the veth pair we created ("" if none) */
 	char line_b[IFNAMSIZ];
 	uint64_t delay_ns;
-	uint32_t map_counters, map_scoreboard, map_hist, map_services;
+	uint32_t map_counters, map_scoreboard, map_hist, map_endpoints;
 	uint32_t map_policy, map_budget, map_replicas;	/* 0 in older state files */
 	uint32_t map_replica_stats;	/* per-CPU replica counters; 0 in older state files */
 	uint32_t map_release_late;	/* hedge release lateness; 0 in older state files */

@@ -112,12 +112,12 @@ int stats_hist_sum(int hist_fd, uint32_t idx, struct lathist *sum)
 
 /* The maps of a running instance, opened by id. */
 struct stats_maps {
-	int counters, hist, services, policy, budget, replicas, replica_stats, release_late;
+	int counters, hist, endpoints, policy, budget, replicas, replica_stats, release_late;
 };
 
 static void stats_maps_close(struct stats_maps *m)
 {
-	int *fds[] = { &m->counters, &m->hist, &m->services, &m->policy, &m->budget,
+	int *fds[] = { &m->counters, &m->hist, &m->endpoints, &m->policy, &m->budget,
 		       &m->replicas, &m->replica_stats, &m->release_late };
 
 	for (unsigned int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -131,7 +131,7 @@ static int stats_maps_open(struct stats_maps *m, const struct hedger_state_file 
 {
 	m->counters = bpf_map_get_fd_by_id(st->map_counters);
 	m->hist = bpf_map_get_fd_by_id(st->map_hist);
-	m->services = bpf_map_get_fd_by_id(st->map_services);
+	m->endpoints = bpf_map_get_fd_by_id(st->map_endpoints);
 	/* Absent (0) in state files of older instances: those sections are skipped. */
 	m->policy = st->map_policy ? bpf_map_get_fd_by_id(st->map_policy) : -1;
 	m->budget = st->map_budget ? bpf_map_get_fd_by_id(st->map_budget) : -1;
@@ -140,7 +140,7 @@ static int stats_maps_open(struct stats_maps *m, const struct hedger_state_file 
 			   bpf_map_get_fd_by_id(st->map_replica_stats) : -1;
 	m->release_late = st->map_release_late ?
 			  bpf_map_get_fd_by_id(st->map_release_late) : -1;
-	if (m->counters < 0 || m->hist < 0 || m->services < 0)
+	if (m->counters < 0 || m->hist < 0 || m->endpoints < 0)
 		return -errno;
 	return 0;
 }
@@ -169,7 +169,6 @@ static void ep_text(const struct nat_endpoint *ep, char *buf, size_t len)
 
 /* One service: its key, index and optional policy state. */
 struct svc_view {
-	struct hedger_service_key key;
 	uint32_t index;
 	char name[64];
 	bool has_policy, has_budget, has_replicas;
@@ -202,29 +201,27 @@ static void replica_stats_sum(int fd, uint32_t idx, struct hedger_replica_stats 
 	free(per);
 }
 
-/* svc_next - the service after *@prev (the first when *@first), into @v. */
+/* svc_next - the service in the endpoint table's first service slot from
+ * *@cursor on, into @v; *@cursor moves past it. */
 static int svc_next(const struct stats_maps *m, const struct hedger_state_file *st,
-		    struct hedger_service_key *prev, bool *first, struct svc_view *v)
+		    uint32_t *cursor, struct svc_view *v)
 {
-	struct hedger_service_key next;
-	struct hedger_service_val val;
+	struct hedger_endpoint e;
 	struct nat_endpoint ep;
 
-	for (;;) {
-		if (bpf_map_get_next_key(m->services, *first ? NULL : prev, &next))
+	for (;; (*cursor)++) {
+		if (*cursor >= HEDGER_EP_SLOTS)
 			return -ENOENT;
-		*first = false;
-		*prev = next;
-		if (!bpf_map_lookup_elem(m->services, &next, &val))
+		if (!bpf_map_lookup_elem(m->endpoints, cursor, &e) && e.kind == HEDGER_EP_SERVICE)
 			break;
 	}
+	(*cursor)++;
 	memset(v, 0, sizeof(*v));
-	v->key = next;
-	v->index = val.index;
+	v->index = e.service;
 	memset(&ep, 0, sizeof(ep));
-	memcpy(ep.addr, next.addr.a, 16);
-	ep.port = next.port;
-	ep.family = next.family;
+	memcpy(ep.addr, e.addr.a, 16);
+	ep.port = e.port;
+	ep.family = e.family;
 	ep_text(&ep, v->name, sizeof(v->name));
 	v->has_policy = st->adaptive && m->policy >= 0 &&
 			!bpf_map_lookup_elem(m->policy, &v->index, &v->pol);
@@ -301,16 +298,24 @@ static void print_service_text(FILE *f, const struct stats_maps *m, const struct
 	}
 }
 
+static int svc_by_index(const void *a, const void *b)
+{
+	uint32_t x = ((const struct svc_view *)a)->index, y = ((const struct svc_view *)b)->index;
+
+	return x < y ? -1 : x > y;
+}
+
 /* svc_all - every service of the instance into @v (at most @max). */
 static int svc_all(const struct stats_maps *m, const struct hedger_state_file *st,
 		   struct svc_view *v, int max)
 {
-	struct hedger_service_key prev;
-	bool first = true;
+	uint32_t cursor = 0;
 	int n = 0;
 
-	while (n < max && !svc_next(m, st, &prev, &first, &v[n]))
+	while (n < max && !svc_next(m, st, &cursor, &v[n]))
 		n++;
+	/* In the order they were given (the table's order is its hash's). */
+	qsort(v, (size_t)n, sizeof(*v), svc_by_index);
 	return n;
 }
 

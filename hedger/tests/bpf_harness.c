@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_harness.h"
+#include "endpoints_add.h"
 #include "service_ports.h"
 
 struct __sk_buff tb_last_ctx;
@@ -25,8 +26,8 @@ void tb_require(void)
 
 int tb_open(struct tb *t, const struct tb_cfg *cfg)
 {
-	struct hedger_service_key k;
-	struct hedger_service_val v = { .index = 0 };
+	struct hedger_endpoint e;
+	uint8_t a[16];
 	int err, fd;
 
 	memset(t, 0, sizeof(*t));
@@ -72,20 +73,17 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 		prog_run_skip_unprivileged(err);
 		return err;
 	}
-	fd = bpf_map__fd(t->skel->maps.services);
-	memset(&k, 0, sizeof(k));
-	inet_pton(AF_INET, TB_SERVER4, k.addr.a);
-	k.port = htons(TB_PORT);
-	k.family = 4;
-	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-		return -errno;
-	memset(&k, 0, sizeof(k));
-	inet_pton(AF_INET6, TB_SERVER6, k.addr.a);
-	k.port = htons(TB_PORT);
-	k.family = 6;
-	v.index = 1;
-	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-		return -errno;
+	fd = bpf_map__fd(t->skel->maps.endpoints);
+	inet_pton(AF_INET, TB_SERVER4, a);
+	e = endpoint_make(4, a, htons(TB_PORT), HEDGER_EP_SERVICE, 0, 0);
+	err = endpoints_add(fd, &e);
+	if (err)
+		return err;
+	inet_pton(AF_INET6, TB_SERVER6, a);
+	e = endpoint_make(6, a, htons(TB_PORT), HEDGER_EP_SERVICE, 1, 0);
+	err = endpoints_add(fd, &e);
+	if (err)
+		return err;
 	return service_ports_add(bpf_map__fd(t->skel->maps.service_ports), htons(TB_PORT));
 }
 

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 
 #include "replica_fixture.h"
+#include "endpoints_add.h"
 #include "service_ports.h"
 
 static uint16_t fold(uint32_t sum)
@@ -107,16 +108,15 @@ int rf_add_replicas(struct tb *t, uint32_t svc, int family, const char *vip,
 	r.policy = policy;
 	ep_set(&r.ep[0], family, vip, TB_PORT);
 	for (uint32_t i = 0; i < n; i++) {
-		struct hedger_replica_of ro = { .service = svc, .slot = i + 1 };
-		struct hedger_service_key k;
+		struct hedger_endpoint e;
+		int err;
 
 		ep_set(&r.ep[i + 1], family, addrs[i], ports[i]);
-		memset(&k, 0, sizeof(k));
-		memcpy(k.addr.a, r.ep[i + 1].addr, 16);
-		k.port = r.ep[i + 1].port;
-		k.family = (uint8_t)family;
-		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.replica_of), &k, &ro, BPF_ANY) ||
-		    service_ports_add(bpf_map__fd(t->skel->maps.service_ports), k.port))
+		e = endpoint_make((uint8_t)family, r.ep[i + 1].addr, r.ep[i + 1].port,
+				  HEDGER_EP_REPLICA, svc, i + 1);
+		err = endpoints_add(bpf_map__fd(t->skel->maps.endpoints), &e);
+		if ((err && err != -EEXIST) ||
+		    service_ports_add(bpf_map__fd(t->skel->maps.service_ports), e.port))
 			return -1;
 	}
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.replicas), &svc, &r, BPF_ANY);

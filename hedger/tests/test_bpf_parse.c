@@ -5,13 +5,14 @@
  * walk (ESP), short payload, truncated header - is passed untouched
  * (TC_ACT_UNSPEC, same bytes) and counted. IPv6 option headers (hop-by-hop,
  * destination) in front of UDP are walked: such a request is ours. The
- * service port bitmap is tested before the services map: a service whose
+ * service port bitmap is tested before the endpoint table: a service whose
  * port has no bit is not seen until the bit is set. */
 #include <string.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include "bpf_harness.h"
+#include "endpoints_add.h"
 #include "service_ports.h"
 
 /* Run one request through a fresh splitter; return its verdict checks. */
@@ -67,8 +68,8 @@ static void expect_skip(struct tb_spec *s, int counter, const char *what)
 static void port_bitmap_first(void)
 {
 	struct tb_cfg cfg = { .backend = HEDGER_BACKEND_RECIRC };
-	struct hedger_service_val v = { .index = 2 };
-	struct hedger_service_key k;
+	struct hedger_endpoint e;
+	uint8_t a[4];
 	struct tb_spec s = { .family = 4, .dport = 9998 };
 	uint8_t pl[32];
 	struct tb_pkt p, out;
@@ -79,12 +80,10 @@ static void port_bitmap_first(void)
 		CHECK(0, "port bitmap: tb_open failed");
 		return;
 	}
-	memset(&k, 0, sizeof(k));
-	inet_pton(AF_INET, TB_SERVER4, k.addr.a);
-	k.port = htons(9998);
-	k.family = 4;
-	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(t.skel->maps.services), &k, &v, BPF_ANY), 0,
-		 "port bitmap: services entry");
+	inet_pton(AF_INET, TB_SERVER4, a);
+	e = endpoint_make(4, a, htons(9998), HEDGER_EP_SERVICE, 2, 0);
+	CHECK_EQ(endpoints_add(bpf_map__fd(t.skel->maps.endpoints), &e), 0,
+		 "port bitmap: endpoint entry");
 	s.payload = pl;
 	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, 11);
 	tb_build(&p, &s);
