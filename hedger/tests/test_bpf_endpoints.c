@@ -65,31 +65,23 @@ static int colliding_ports(struct tb *t, uint16_t *ports, int n, bool want_last)
 	return -1;
 }
 
-/* request_to - a request to TB_SERVER4:@port with id @id; its verdict. */
-static int request_to(struct tb *t, uint16_t port, uint64_t id, struct tb_pkt *p)
+/* run_port - a request to TB_SERVER4:@port with id @id through the splitter,
+ * or (@reply) its reply from there through the reply filter; the verdict. */
+static int run_port(struct tb *t, uint16_t port, uint64_t id, bool reply, struct tb_pkt *p)
 {
-	struct tb_spec s = { .family = 4, .dport = port };
+	struct tb_spec s = { .family = 4, .reply = reply };
 	uint8_t pl[32];
 	int ret = 0;
 
+	if (reply)
+		s.sport = port;
+	else
+		s.dport = port;
 	s.payload = pl;
 	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, id);
 	tb_build(p, &s);
-	if (tb_run(t, t->skel->progs.hedger_splitter, p, 0, &ret, NULL))
-		return -999;
-	return ret;
-}
-
-static int reply_from(struct tb *t, uint16_t port, uint64_t id, struct tb_pkt *p)
-{
-	struct tb_spec s = { .family = 4, .reply = true, .sport = port };
-	uint8_t pl[32];
-	int ret = 0;
-
-	s.payload = pl;
-	s.payload_len = tb_payload_id(pl, sizeof(pl), 0, 4, false, id);
-	tb_build(p, &s);
-	if (tb_run(t, t->skel->progs.hedger_reply_filter, p, 0, &ret, NULL))
+	if (tb_run(t, reply ? t->skel->progs.hedger_reply_filter : t->skel->progs.hedger_splitter,
+		   p, 0, &ret, NULL))
 		return -999;
 	return ret;
 }
@@ -130,20 +122,20 @@ static void probe_run(void)
 		uint64_t id = 1000 + (uint64_t)i;
 
 		tb_reset_counters(&t);
-		CHECK(request_to(&t, ports[i], id, &p) == TB_ACT_UNSPEC, "request %d: verdict", i);
+		CHECK(run_port(&t, ports[i], id, false, &p) == TB_ACT_UNSPEC, "request %d: verdict", i);
 		CHECK(tb_counter(&t, HC_REQUESTS) == 1, "request %d (probe %d): not a request", i, i);
 		if (tb_slot_of(&t, &p, false, &v)) {
 			CHECK(0, "request %d: no scoreboard slot", i);
 			continue;
 		}
 		CHECK(v.service == FIRST_INDEX + (uint32_t)i, "request %d: service %u", i, v.service);
-		CHECK(reply_from(&t, ports[i], id, &p) == TB_ACT_UNSPEC, "reply %d: verdict", i);
+		CHECK(run_port(&t, ports[i], id, true, &p) == TB_ACT_UNSPEC, "reply %d: verdict", i);
 		CHECK(!tb_slot_of(&t, &p, true, &v) &&
 		      HEDGER_CTL_STATE(v.ctl) == HEDGER_ST_COMPLETED,
 		      "reply %d (probe %d): does not complete its request", i, i);
 	}
 	tb_reset_counters(&t);
-	CHECK_EQ(request_to(&t, ports[HEDGER_EP_PROBES], 2000, &p), TB_ACT_UNSPEC,
+	CHECK_EQ(run_port(&t, ports[HEDGER_EP_PROBES], 2000, false, &p), TB_ACT_UNSPEC,
 		 "no endpoint: verdict");
 	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 0, "no endpoint on a full run: not a request");
 out:
@@ -179,12 +171,12 @@ static void wrap_and_replica(void)
 	e = server4_ep(ports[2], HEDGER_EP_REPLICA, FIRST_INDEX);
 	CHECK_EQ(endpoints_add(fd, &e), 0, "wrap: a replica in slot 1");
 
-	CHECK_EQ(request_to(&t, ports[1], 3000, &p), TB_ACT_UNSPEC, "wrap: verdict");
+	CHECK_EQ(run_port(&t, ports[1], 3000, false, &p), TB_ACT_UNSPEC, "wrap: verdict");
 	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 1, "wrap: a request past the table's end");
 	CHECK(!tb_slot_of(&t, &p, false, &v) && v.service == FIRST_INDEX + 1,
 	      "wrap: not its service");
 	tb_reset_counters(&t);
-	CHECK_EQ(request_to(&t, ports[2], 3001, &p), TB_ACT_UNSPEC, "replica: verdict");
+	CHECK_EQ(run_port(&t, ports[2], 3001, false, &p), TB_ACT_UNSPEC, "replica: verdict");
 	CHECK_EQ(tb_counter(&t, HC_REQUESTS), 0, "a request to a replica's address is hedged");
 out:
 	tb_close(&t);
