@@ -176,14 +176,14 @@ int hedger_splitter(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (parse_counted(skb, &p, false, HEDGER_PORT_DST))
 		return TC_ACT_UNSPEC;
-	/* The bucket's lines are usually not cached: their loads are issued
-	 * now and complete while the service, scope and digest are worked out. */
-	found = sb_find(&p.key, &r);
-	if (found)
-		sb_touch(r.b);
 	svc = endpoint_lookup(&p.key.daddr, p.key.dport, p.key.family);
 	if (!svc || svc->kind != HEDGER_EP_SERVICE || !in_scope(skb))
 		return TC_ACT_UNSPEC;
+	/* Ours. The bucket's lines are usually not cached: their loads are
+	 * issued now and complete while the request and its digest are read. */
+	found = sb_find(&p.key, &r);
+	if (found)
+		sb_touch(r.b);
 	if (hedger_skb_multi(skb, HC_GSO_REQUEST))
 		return TC_ACT_UNSPEC;	/* several datagrams: not one request */
 	if (!proto_request(skb, &p)) {
