@@ -324,11 +324,32 @@ static void prom_family(FILE *f, const char *name, const char *type, const char 
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* prom_lathist - the samples of histogram family @family for @h, labelled
+ * @label="@value": cumulative log2 buckets (row k holds [2^k, 2^(k+1)) us: le
+ * is its upper edge; the last row also holds everything above the top edge,
+ * so it is only in +Inf), _sum from the bucket middles, _count. */
+static void prom_lathist(FILE *f, const char *family, const char *label, const char *value,
+			 const struct lathist *h)
+{
+	uint64_t rows[LATHIST_LOG2_ROWS], cum = 0;
+
+	lathist_fold_log2(h, rows);
+	for (int k = 0; k < LATHIST_LOG2_ROWS - 1; k++) {
+		cum += rows[k];
+		fprintf(f, "%s_bucket{%s=\"%s\",le=\"%g\"} %llu\n", family, label, value,
+			(double)(1ULL << (k + 1)) / 1e6, (unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %llu\n", family, label, value,
+		(unsigned long long)lathist_count(h));
+	fprintf(f, "%s_sum{%s=\"%s\"} %.9f\n", family, label, value, lathist_mid_sum_us(h) / 1e6);
+	fprintf(f, "%s_count{%s=\"%s\"} %llu\n", family, label, value,
+		(unsigned long long)lathist_count(h));
+}
+
 /* print_release_late_prom - the release lateness as a log2 histogram. */
 static void print_release_late_prom(FILE *f, const struct stats_maps *m,
 				    const struct hedger_state_file *st)
 {
-	uint64_t rows[LATHIST_LOG2_ROWS], cum = 0;
 	struct lathist h;
 
 	if (release_late_sum(m, &h))
@@ -336,18 +357,7 @@ static void print_release_late_prom(FILE *f, const struct stats_maps *m,
 	prom_family(f, "hedger_release_lateness_seconds", "histogram",
 		    "how late each hedge left the delay line against its planned release "
 		    "(log2 buckets; _sum estimated from bucket middles)");
-	lathist_fold_log2(&h, rows);
-	for (int k = 0; k < LATHIST_LOG2_ROWS - 1; k++) {
-		cum += rows[k];
-		fprintf(f, "hedger_release_lateness_seconds_bucket{dev=\"%s\",le=\"%g\"} %llu\n",
-			st->dev, (double)(1ULL << (k + 1)) / 1e6, (unsigned long long)cum);
-	}
-	fprintf(f, "hedger_release_lateness_seconds_bucket{dev=\"%s\",le=\"+Inf\"} %llu\n",
-		st->dev, (unsigned long long)lathist_count(&h));
-	fprintf(f, "hedger_release_lateness_seconds_sum{dev=\"%s\"} %.9f\n", st->dev,
-		lathist_mid_sum_us(&h) / 1e6);
-	fprintf(f, "hedger_release_lateness_seconds_count{dev=\"%s\"} %llu\n", st->dev,
-		(unsigned long long)lathist_count(&h));
+	prom_lathist(f, "hedger_release_lateness_seconds", "dev", st->dev, &h);
 }
 
 /* PROM_PER_SERVICE - in print_prom: the family @family, then one sample of
@@ -388,7 +398,6 @@ static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_
 	prom_family(f, "hedger_latency_seconds", "histogram",
 		    "first-reply latency per service since attach (log2 buckets; _sum estimated from bucket middles)");
 	for (int i = 0; i < n; i++) {
-		uint64_t rows[LATHIST_LOG2_ROWS], cum = 0;
 		struct lathist hist;
 
 		any_pol |= v[i].has_policy;
@@ -396,20 +405,7 @@ static void print_prom(FILE *f, const struct stats_maps *m, const struct hedger_
 		any_rep |= v[i].has_replicas;
 		if (stats_hist_sum(m->hist, v[i].index, &hist))
 			continue;
-		lathist_fold_log2(&hist, rows);
-		/* row k holds [2^k, 2^(k+1)) us: le = its upper edge. The last
-		 * row also holds everything above the top edge: only in +Inf. */
-		for (int k = 0; k < LATHIST_LOG2_ROWS - 1; k++) {
-			cum += rows[k];
-			fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n",
-				v[i].name, (double)(1ULL << (k + 1)) / 1e6, (unsigned long long)cum);
-		}
-		fprintf(f, "hedger_latency_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n",
-			v[i].name, (unsigned long long)lathist_count(&hist));
-		fprintf(f, "hedger_latency_seconds_sum{service=\"%s\"} %.9f\n", v[i].name,
-			lathist_mid_sum_us(&hist) / 1e6);
-		fprintf(f, "hedger_latency_seconds_count{service=\"%s\"} %llu\n", v[i].name,
-			(unsigned long long)lathist_count(&hist));
+		prom_lathist(f, "hedger_latency_seconds", "service", v[i].name, &hist);
 	}
 	print_release_late_prom(f, m, st);
 	if (any_pol) {

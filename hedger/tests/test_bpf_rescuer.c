@@ -12,7 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf_harness.h"
-#include "latency_hist.h"
+#include "lathist_print.h"
 
 static void qdisc_backend(void)
 {
@@ -100,8 +100,7 @@ static int release_late_read(struct tb *t, struct lathist *sum)
 	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.release_late), &zero, per))
 		return -1;
 	for (int c = 0; c < t->ncpu; c++)
-		for (uint32_t b = 0; b < LATHIST_BUCKETS; b++)
-			sum->counts[b] += per[c].counts[b];
+		lathist_add(sum, &per[c]);
 	return 0;
 }
 
@@ -111,7 +110,6 @@ static void release_lateness(void)
 	struct timespec two_ms = { .tv_nsec = 2000000 };
 	struct lathist h;
 	struct tb_pkt p, r;
-	uint64_t n = 0;
 	struct tb t;
 	int ret = 0, at = -1;
 
@@ -135,12 +133,10 @@ static void release_lateness(void)
 		CHECK(0, "release_late: read failed");
 		goto out;
 	}
-	for (uint32_t b = 0; b < LATHIST_BUCKETS; b++) {
-		n += h.counts[b];
+	for (uint32_t b = 0; b < LATHIST_BUCKETS; b++)
 		if (h.counts[b])
 			at = (int)b;
-	}
-	CHECK_EQ(n, 1, "release_late: one sample, for the hedge only");
+	CHECK_EQ(lathist_count(&h), 1, "release_late: one sample, for the hedge only");
 	CHECK(at >= 0 && lathist_upper_us((uint32_t)at) > 2000,
 	      "release_late: 2 ms late recorded in bucket %d (up to %llu us)", at,
 	      at >= 0 ? (unsigned long long)lathist_upper_us((uint32_t)at) : 0ULL);
