@@ -3,8 +3,8 @@
 # faults, closed loop (E3's shape), alternated round by round. Per arm and
 # round: P50/P99/P99.9/MAX, the programs' ns/run and runs per request
 # (BPF_ENABLE_STATS via progstats), local timer interrupts (all CPUs) and function-call IPIs into
-# CPU 1 per request, and CPU 1's share in the kernel (/proc/stat); then the
-# median excess over the baseline. Writes results/bench/NAME-<date>-keepawake<0/1>.txt.
+# CPU 1 per request, CPU 1's share in the kernel (/proc/stat), timer programs
+# (TSC-deadline writes, perf) per CPU and request; then the median excess over the baseline. Writes results/bench/NAME-<date>-keepawake<0/1>.txt.
 #   NAME (arms), ARMS: "arm=[/path/to/hedger] hedger options;..." (the
 #   baseline, no hedger, is always the first arm; default: htb=--backend htb), PIN (CPU list for
 #   client and server, e.g. 0; default: not pinned), ROUNDS (5), N requests
@@ -39,7 +39,15 @@ pin=(); [ -z "$PIN" ] || pin=(taskset -c "$PIN")
 [[ $N =~ ^[1-9][0-9]{2,5}$ ]] || { echo "arms.sh: N must be 100..999999" >&2; exit 2; }
 
 work=$(mktemp -d)
-trap 'nslib_cleanup; rm -rf "$work"' EXIT
+# Timer programs: each write of the TSC-deadline MSR (0x6e0) arms the CPU's
+# next timer interrupt, and in a VM it is an exit (~11 us on the VM of
+# results/bench/hrtimer-lateness-e4-20261203.txt). Counted per CPU with perf
+# when perf and the msr tracepoint are there; perf mounts tracefs for it,
+# which is undone on exit.
+tracefs_mounted=0; mountpoint -q /sys/kernel/tracing && tracefs_mounted=1
+msr_stat=(perf stat -a -A -x ',' -e msr:write_msr --filter 'msr == 0x6e0')
+"${msr_stat[@]}" -o /dev/null -- true >/dev/null 2>&1 || msr_stat=()
+trap 'nslib_cleanup; rm -rf "$work"; [ "$tracefs_mounted" = 1 ] || ! mountpoint -q /sys/kernel/tracing || umount /sys/kernel/tracing' EXIT
 nslib_setup
 out=$root/results/bench/$NAME-$(date -u +%Y%m%d-%H%M%S)-keepawake$KEEPAWAKE.txt
 mkdir -p "$(dirname "$out")"
@@ -67,7 +75,7 @@ calls_into() { awk -v col=$(($1 + 2)) '$1 == "CAL:" { print $col }' /proc/interr
 timer_irqs() { awk '$1 == "LOC:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts; }
 
 one() {	# ARM ROUND
-	local arm=$1 r=$2 hpid= ids= b0 b1 i0 i1 l0 l1 t0 t1 pre=() hbin=$H opts=${arm_opts[$1]}
+	local arm=$1 r=$2 hpid= ids= b0 b1 i0 i1 l0 l1 t0 t1 pre=() hbin=$H opts=${arm_opts[$1]} msr=()
 	# An arm may name another hedger binary first (an A/B against a build
 	# of another commit).
 	if [[ $opts == /* ]]; then hbin=${opts%% *}; opts=${opts#"$hbin"}; fi
@@ -81,8 +89,9 @@ one() {	# ARM ROUND
 		ids=$(awk -F= '/^prog_/ { printf "%s%s", sep, $2; sep = "," }' /run/kernel-hedge/net"$NS_C_INO"-*.state)
 		pre=("$PS" --ids "$ids" --)
 	fi
+	[ ${#msr_stat[@]} = 0 ] || msr=("${msr_stat[@]}" -o "$work/msr" --)
 	b0=$(kernel_busy 1); i0=$(calls_into 1); l0=$(timer_irqs); t0=$(date +%s%N)
-	ip netns exec "$NS_C" "${pin[@]}" "${pre[@]}" "$HC" --mode baseline --requests "$N" --warmup 500 \
+	"${msr[@]}" ip netns exec "$NS_C" "${pin[@]}" "${pre[@]}" "$HC" --mode baseline --requests "$N" --warmup 500 \
 		--out "$work/o-$arm-$r" -q "$ADDR_S:9999" >"$work/ps" 2>&1 || { cat "$work/ps"; exit 1; }
 	b1=$(kernel_busy 1); i1=$(calls_into 1); l1=$(timer_irqs); t1=$(date +%s%N)
 	[ -n "$hpid" ] && { kill -INT "$hpid"; wait "$hpid"; }
@@ -92,6 +101,8 @@ one() {	# ARM ROUND
 			arm, r, $4 / 1e3, $7 / 1e3, $8 / 1e3, $9 / 1e3, loc / n, ipi / n, 100 * busy / hz / (ns / 1e9) }' "$work/o-$arm-$r/summary.csv"
 	# runs per request: the client's requests, its 500 warm-up ones included
 	awk -v n=$((N + 500)) '/^prog/ { printf "; %s %s ns/run x %.2f runs/request", $2, $8, $6 / n }' "$work/ps"
+	[ ${#msr[@]} = 0 ] || awk -F, -v n="$N" '$1 ~ /^CPU[0-9]+$/ { printf "%s%s %.2f", sep, $1, $2 / n; sep = ", " }
+		BEGIN { printf "; timer programs per request (TSC deadline): " }' "$work/msr"
 	echo
 }
 
