@@ -14,7 +14,7 @@
 # Needs root and perf (linux-perf). Mounts tracefs only if it was not, and
 # unmounts it again.
 set -euo pipefail
-out=/dev/stdout
+out=
 die() { echo "hrtimer_lateness.sh: $*" >&2; exit 1; }
 if [ "${1:-}" = -o ]; then [ $# -ge 2 ] || die "-o needs a file"; out=$2; shift 2; fi
 [ "${1:-}" = -- ] && shift
@@ -39,12 +39,12 @@ perf script -i "$tmp/perf.data" -F trace 2>/dev/null | awk '
 	{ delete f; for (i = 1; i <= NF; i++) { n = index($i, "="); if (n) f[substr($i, 1, n - 1)] = substr($i, n + 1) } }
 	"expires" in f { start[f["hrtimer"]] = f["expires"]; next }
 	"now" in f && (f["hrtimer"] in start) {
-		print f["function"], (f["now"] - start[f["hrtimer"]]) / 1000.0
+		if (f["function"] !~ /^(tick_nohz_handler|tick_sched_timer|watchdog_timer_fn|sched_rt_period_timer)$/)
+			print f["function"], (f["now"] - start[f["hrtimer"]]) / 1000.0
 		delete start[f["hrtimer"]]
-	}' | grep -v -E '^(tick_nohz_handler|tick_sched_timer|watchdog_timer_fn|sched_rt_period_timer) ' \
-	| sort -k1,1 -k2,2g > "$tmp/late.txt"
+	}' | sort -k1,1 -k2,2g > "$tmp/late.txt"
 
-{
+report() {
 	echo "# hrtimer lateness (us) per timer function, system-wide, while: $*"
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-24s %7s %9s %9s %9s %9s\n' function expiries p50 p90 p99 max
@@ -54,4 +54,5 @@ perf script -i "$tmp/perf.data" -F trace 2>/dev/null | awk '
 		$1 != fn { flush(); fn = $1; n = 0 }
 		{ v[++n] = $2 }
 		END { flush() }' "$tmp/late.txt" | sort -k2,2nr
-} > "$out"
+}
+if [ -n "$out" ]; then report "$@" > "$out"; else report "$@"; fi
