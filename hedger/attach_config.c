@@ -41,7 +41,8 @@ uint32_t config_htb_charge(const struct attach_opts *o)
 
 	if (o->adaptive_permille || o->htb_dummies)
 		return 0;
-	calib = o->htb_calib_ns * rate / NSEC_PER_SEC;
+	/* --htb-finish shortens the hold as --htb-calib does (never both). */
+	calib = (o->htb_calib_ns + o->htb_finish_ns) * rate / NSEC_PER_SEC;
 	s = o->delay_ns * rate / NSEC_PER_SEC + 1;
 	s = s > calib + unit ? s - calib : unit;
 	/* The table holds s in units of 2^size_log bytes: round up, so the
@@ -98,6 +99,8 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	if (env->backend == HEDGER_BACKEND_HTB && env->htb_charge_bytes)
 		r->cfg_htb_stab_hold_ns = line_htb_stab_hold_ns(env->htb_charge_bytes,
 							       env->htb_rate_Bps);
+	if (r->cfg_htb_stab_hold_ns)
+		r->cfg_htb_finish_ns = o->htb_finish_ns;
 	if (r->cfg_htb_stab_hold_ns && o->release_grid_ns) {
 		r->cfg_release_grid_ns = o->release_grid_ns;
 		r->cfg_htb_tier_ns = line_htb_tier_ns(o->release_grid_ns);

@@ -66,6 +66,11 @@ void aopts_usage(FILE *f)
 		"                              need >= request rate x (2T + 1 ms)\n"
 		"      --htb-calib DURATION    htb: shorten the hold by this (watchdog lateness;\n"
 		"                              less than --delay, or --delay-min if adaptive)\n"
+		"      --htb-finish DURATION   htb (or auto) with the size table: HTB releases\n"
+		"                              this early and a hedge still due goes round\n"
+		"                              the line in BPF until its planned release (a\n"
+		"                              spin of up to DURATION per hedge, none for an\n"
+		"                              answered request; 1us..1ms, not with --htb-calib)\n"
 		"      --htb-dummies           htb, fixed --delay: hold with a grown dummy per\n"
 		"                              request (as an adaptive delay must) instead of\n"
 		"                              the line's size table; for comparisons\n"
@@ -283,7 +288,7 @@ struct adaptive_given {
 
 static int parse_one(struct attach_opts *o, int opt, const char *arg, struct adaptive_given *ag);
 
-enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_HOOK, O_NONEIGH,
+enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_FINISH, O_HOOK, O_NONEIGH,
        O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP,
        O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL, O_RELEASE_GRID,
        O_CARRIERS };
@@ -303,6 +308,7 @@ int aopts_parse(int argc, char **argv, struct attach_opts *o)
 		{ "scoreboard-size", required_argument, NULL, O_SB },
 		{ "classes", required_argument, NULL, O_CLASSES },
 		{ "htb-calib", required_argument, NULL, O_CALIB },
+		{ "htb-finish", required_argument, NULL, O_FINISH },
 		{ "htb-dummies", no_argument, NULL, O_HTB_DUMMIES },
 		{ "line-cpu", required_argument, NULL, O_LINE_CPU },
 		{ "line-poll", no_argument, NULL, O_LINE_POLL },
@@ -458,6 +464,8 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 		return parse_u64("--classes", arg, 1, HEDGER_MAX_CLASSES, &o->classes);
 	case O_CALIB:
 		return parse_duration_ns("--htb-calib", arg, &o->htb_calib_ns);
+	case O_FINISH:
+		return parse_duration_ns("--htb-finish", arg, &o->htb_finish_ns);
 	case O_HOOK:
 		if (!strcmp(arg, "auto"))
 			o->hook = -1;
@@ -550,6 +558,18 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 		log_error("--htb-calib must be shorter than --delay (%lluus)",
 			  (unsigned long long)o->delay_ns / 1000);
 		return -EINVAL;
+	}
+	/* As the grid: with auto, it applies when the line is htb. */
+	if (o->htb_finish_ns && ((o->backend != HEDGER_BACKEND_HTB && o->backend != -1) ||
+				 o->adaptive_permille || o->htb_dummies || o->htb_calib_ns)) {
+		log_error("--htb-finish needs the htb backend (or auto) at a fixed --delay (the size-table hold), without --htb-calib");
+		return -EINVAL;
+	}
+	/* Longer, NET_RX's time budget would hand the spin to ksoftirqd (ms). */
+	if (o->htb_finish_ns && (o->htb_finish_ns < NSEC_PER_USEC ||
+				 o->htb_finish_ns > NSEC_PER_MSEC || o->htb_finish_ns >= o->delay_ns)) {
+		log_error("--htb-finish out of range: 1us .. 1ms, and shorter than --delay");
+		return -ERANGE;
 	}
 	if (o->line_cpu_on && (o->backend != HEDGER_BACKEND_HTB || o->adaptive_permille ||
 			       o->htb_dummies)) {

@@ -62,6 +62,7 @@ struct attach_opts {
 	uint64_t classes;
 	uint64_t interval_ns;
 	uint64_t htb_calib_ns;
+	uint64_t htb_finish_ns;	/* --htb-finish: HTB releases this early, BPF holds the rest */
 	int hook;			/* enum hook_kind, -1: auto */
 	bool no_neigh;
 	bool htb_dummies;	/* htb at a fixed T: dummies instead of the size table */

@@ -55,6 +55,7 @@ static __always_inline int batch_join(struct __sk_buff *skb, struct hedger_sb_sl
 		BATCH_ONCE(e->step) = 0;
 		BATCH_ONCE(e->n) = 0;
 		BATCH_ONCE(e->cls) = 0;
+		BATCH_ONCE(e->settled) = 0;
 		BATCH_ONCE(e->step) = step;
 	}
 	if (BATCH_ONCE(e->n) >= HEDGER_BATCH_MAX)
@@ -64,8 +65,9 @@ static __always_inline int batch_join(struct __sk_buff *skb, struct hedger_sb_sl
 		int err;
 
 		/* The first request of the step: a clone of it is the carrier,
-		 * in the tier that holds it until the step. */
-		cls = htb_claim_tier(v->send_ns, grid_due);
+		 * in the tier that holds it until the step (--htb-finish: until
+		 * that much before it). */
+		cls = htb_claim_tier(v->send_ns, grid_due - cfg_htb_finish_ns);
 		if (!cls)
 			return -EBUSY;
 		skb->priority = (HEDGER_HTB_MAJOR << 16) | cls;
@@ -147,12 +149,16 @@ static __always_inline int carrier_emit(struct __sk_buff *skb, struct hedger_bat
 
 /* carrier_release - the carrier of batch @e (grid step @step) is out: the
  * hedge of each of its requests still pending. The carrier itself is
- * dropped. */
+ * dropped. With --htb-finish it comes out early: while a request of its
+ * batch is still pending it goes round the line until the step is due
+ * (an answered batch costs no spin). Every round counts the answered
+ * requests before the first pending one again. */
 static __always_inline int carrier_release(struct __sk_buff *skb, struct hedger_batch *e,
 					   __u64 step)
 {
 	__u64 now = bpf_ktime_get_ns();
-	__u32 n = BATCH_ONCE(e->n), i;
+	__u32 n = BATCH_ONCE(e->n), settled = BATCH_ONCE(e->settled), i;
+	bool early = cfg_htb_finish_ns && now < step * cfg_release_grid_ns;
 
 	/* Passing the line's veth made it PACKET_OTHERHOST (see hedger_out);
 	 * its clones inherit the type. */
@@ -162,31 +168,46 @@ static __always_inline int carrier_release(struct __sk_buff *skb, struct hedger_
 		struct hedger_batch_req r;
 		struct hedger_sb_bucket *b;
 		struct hedger_sb_slot *s;
+		__u32 st, why = 0;
 		__u64 c;
-		__u32 st;
 
 		if (i >= n)
 			break;
 		r = e->req[batch_slot(i)];
 		b = bpf_map_lookup_elem(&scoreboard, &r.bucket);
 		if (!b) {
-			count(HC_CLONE_ORPHANED);
+			why = HC_CLONE_ORPHANED;
+		} else {
+			s = &b->way[r.way & (HEDGER_SB_WAYS - 1)];
+			c = sb_load_ctl(s);
+			st = HEDGER_CTL_STATE(c);
+			if (HEDGER_CTL_GEN(c) != r.gen)
+				why = HC_CLONE_STALE_GEN;
+			else if (st == HEDGER_ST_AMBIGUOUS)
+				why = HC_CLONE_DROPPED_AMBIGUOUS;
+			else if (st != HEDGER_ST_PENDING)
+				why = HC_CLONE_DROPPED_REPLY_WON;
+		}
+		if (why) {
+			/* Counted once, not again in a later round: adds 1 when
+			 * i >= settled, computed without a branch (a branch on
+			 * settled would narrow it differently in every iteration
+			 * and the verifier could not prune the loop's states). */
+			__u32 diff = i - settled;
+			__u64 *ctr = bpf_map_lookup_elem(&counters, &why);
+
+			asm volatile("" : "+r"(diff));
+			if (ctr)
+				*ctr += (diff >> 31) ^ 1;
 			continue;
 		}
-		s = &b->way[r.way & (HEDGER_SB_WAYS - 1)];
-		c = sb_load_ctl(s);
-		if (HEDGER_CTL_GEN(c) != r.gen) {
-			count(HC_CLONE_STALE_GEN);
-			continue;
-		}
-		st = HEDGER_CTL_STATE(c);
-		if (st == HEDGER_ST_AMBIGUOUS) {
-			count(HC_CLONE_DROPPED_AMBIGUOUS);
-			continue;
-		}
-		if (st != HEDGER_ST_PENDING) {
-			count(HC_CLONE_DROPPED_REPLY_WON);
-			continue;
+		/* Out early and a request still waits: once more round the
+		 * line (nothing was sent yet: this is the first pending one;
+		 * the ones before it are settled). */
+		if (early) {
+			BATCH_ONCE(e->settled) = (__u16)i;
+			count(HC_RECIRC_ROUNDS);
+			return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 		}
 		if (carrier_emit(skb, e, i, &r, s, c, now, step))
 			break;

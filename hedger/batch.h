@@ -59,7 +59,8 @@ struct hedger_batch {
 	__u64 step;		/* the grid step k its requests are due at */
 	__u32 n;		/* requests recorded (a frame is written before n counts it) */
 	__u16 cls;		/* the carrier's htb class; 0: no carrier parked yet */
-	__u16 pad;
+	__u16 settled;		/* --htb-finish: requests before the first pending one,
+				 * accounted by an early round of the carrier */
 	struct hedger_batch_req req[HEDGER_BATCH_MAX];
 	__u8 frame[HEDGER_BATCH_MAX][HEDGER_BATCH_FRAME];
 };

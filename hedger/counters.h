@@ -34,7 +34,7 @@
 	X(CLONE_ORPHANED, "clones_orphaned",						\
 	  "clones whose request is no longer on the scoreboard (expired, or out of the line very late): dropped")	\
 	X(DUMMIES_DROPPED, "htb_dummies_dropped", "htb dummies dropped by the rescuer")	\
-	X(RECIRC_ROUNDS, "recirc_rounds", "recirc: passes through the rescuer while waiting") \
+	X(RECIRC_ROUNDS, "recirc_rounds", "passes round the line while a clone is held in BPF (recirc; htb with --htb-finish)") \
 	X(LINE_PASSES, "htb_first_passes",						\
 	  "htb with a size table: clones back from their first pass, sent into their class to wait") \
 	X(GRID_ROUNDED, "htb_releases_on_grid",						\

@@ -3,8 +3,9 @@
  *                         (or, a dense request with carriers, its frame into
  *                         its grid step's batch: batch.bpf.h);
  *   hedger_line_hold()  - rescuer side: true while the clone must wait more
- *                         (only recirc holds in BPF; qdisc backends hold in
- *                         the qdisc and release the clone when it is due).
+ *                         (recirc holds in BPF; qdisc backends hold in the
+ *                         qdisc and release the clone when it is due, htb
+ *                         with --htb-finish a little before).
  * The clone carries @clone_mark: HEDGER_MARK_HEDGE(way, gen) of its slot. */
 #pragma once
 
@@ -94,7 +95,8 @@ static __always_inline int htb_stab_park(struct __sk_buff *skb, struct hedger_sb
 		/* A dense request rides its step's carrier when it can. */
 		if (grid_due && cfg_batch && !batch_join(skb, v, ref, grid_due))
 			return 0;
-		cls = htb_claim_tier(v->send_ns, grid_due);
+		/* --htb-finish: out of the class that much before the step. */
+		cls = htb_claim_tier(v->send_ns, grid_due ? grid_due - cfg_htb_finish_ns : 0);
 	} else {
 		cls = htb_claim_class(v->send_ns, busy_until);
 	}
@@ -176,8 +178,9 @@ static __always_inline int hedger_line_park(struct __sk_buff *skb, struct hedger
 	}
 }
 
-/* Only recirc holds in BPF: until the deadline the clone goes round again. */
+/* recirc holds in BPF, and htb with --htb-finish the last part of the hold:
+ * until the planned release the clone goes round again. */
 static __always_inline bool hedger_line_hold(struct hedger_sb_slot *v, __u64 now)
 {
-	return cfg_backend == HEDGER_BACKEND_RECIRC && now < v->release_ns;
+	return (cfg_backend == HEDGER_BACKEND_RECIRC || cfg_htb_finish_ns) && now < v->release_ns;
 }

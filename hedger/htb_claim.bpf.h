@@ -49,7 +49,8 @@ static __always_inline __u32 htb_claim_class(__u64 now, __u64 busy_until)
  * 0 for a sparse one. */
 static __always_inline __u64 grid_due_ns(__u64 send_ns)
 {
-	__u64 due = send_ns + cfg_htb_stab_hold_ns, *last;
+	/* With --htb-finish the class holds finish less than planned. */
+	__u64 due = send_ns + cfg_htb_stab_hold_ns + cfg_htb_finish_ns, *last;
 	__u32 zero = 0;
 	bool dense;
 

@@ -28,6 +28,9 @@ const volatile __u32 cfg_line_park_ifindex = 0;	/* !0: size-table clones go to t
 const volatile __u64 cfg_htb_stab_hold_ns = 0;	/* !0: the line's HTB has a size table: every pass
 						 * through a class costs this long (see htb_stab_park) */
 const volatile __u64 cfg_release_grid_ns = 0;	/* !0: size-table releases rounded up to this grid */
+const volatile __u64 cfg_htb_finish_ns = 0;	/* !0: HTB releases this early and the rescuer
+						 * holds a hedge still due until its planned
+						 * release, going round the line (--htb-finish) */
 const volatile __u64 cfg_htb_tier_ns = 0;	/* the grid's hold step between the pool's
 						 * HEDGER_MAX_HTB_TIERS tiers of classes */
 const volatile __u32 cfg_batch = 0;		/* 1: dense requests ride carriers (batch.h) */

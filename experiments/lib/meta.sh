@@ -38,6 +38,7 @@ ra_meta_write() {
     echo "htb_hold=${HTB_HOLD:-size-table}"
     echo "release_grid=${RELEASE_GRID:-default}"
     echo "carriers=${CARRIERS:-default}"
+    echo "htb_finish=${HTB_FINISH:-0}"
     echo "e4_backends=$E4_BACKENDS"
     echo "lab_topology=pair"
     echo "server_addr=$SERVER_ADDR:$PORT"

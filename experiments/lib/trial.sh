@@ -168,8 +168,11 @@ ra_trial_body() {
     || { ra_fail "$tdir" "chaos-server did not start: $(tail -n1 "$tdir/server.log")"; return 1; }
 
   if [ "$hedged" = 1 ]; then
+    # The hold options are htb's (E4's recirc arm takes none of them).
+    local hold_opts=()
+    case $backend in htb|auto) read -r -a hold_opts <<< "${HEDGER_HOLD_OPTS:-}" ;; esac
     ip netns exec "$CLIENT_NS" "$HEDGER_BIN" attach --dev "$CLIENT_IF" \
-      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" ${HEDGER_HOLD_OPTS:-} "${line_opts[@]}" > "$tdir/hedger.log" 2>&1 &
+      --service "$SERVER_ADDR:$PORT${HEDGE_REPLICA:+=$HEDGE_REPLICA:$PORT}" --delay "$delay" --backend "$backend" "${hold_opts[@]}" "${line_opts[@]}" > "$tdir/hedger.log" 2>&1 &
     hpid=$!
     RA_PIDS+=("$hpid")
     RA_HEDGER_PID=$hpid

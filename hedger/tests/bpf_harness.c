@@ -49,6 +49,7 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_class_pool = cfg->classes ? cfg->classes : 16;
 	t->skel->rodata->cfg_htb_rate_Bps = cfg->htb_rate_Bps ? cfg->htb_rate_Bps : 1500000;
 	t->skel->rodata->cfg_htb_stab_hold_ns = cfg->htb_stab_hold_ns;
+	t->skel->rodata->cfg_htb_finish_ns = cfg->htb_finish_ns;
 	t->skel->rodata->cfg_line_park_ifindex = cfg->line_park_ifindex;
 	if (cfg->release_grid_ns) {
 		t->skel->rodata->cfg_release_grid_ns = cfg->release_grid_ns;

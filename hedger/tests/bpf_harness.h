@@ -38,6 +38,7 @@ struct tb_cfg {
 	uint64_t htb_stab_hold_ns;	/* !0: htb line with a size table (two passes) */
 	uint32_t line_park_ifindex;	/* !0: size-table clones enter there */
 	uint64_t release_grid_ns;	/* !0: --release-grid (HEDGER_MAX_HTB_TIERS tiers) */
+	uint64_t htb_finish_ns;	/* !0: --htb-finish (with htb_stab_hold_ns) */
 	bool carriers;		/* with release_grid_ns: dense requests ride carriers */
 	bool adaptive, budget, replicas, tied;	/* policy paths (rodata switches) */
 	int proto;		/* enum hedger_proto */

@@ -205,6 +205,27 @@ static void test_calib(void)
 	OK(&o, DEV, SVC, "--htb-calib", "0");
 }
 
+/* --htb-finish: the size-table hold only (htb or auto, fixed delay, no
+ * dummies), 1us..1ms and shorter than the delay, never with --htb-calib. */
+static void test_finish(void)
+{
+	OK(&o, DEV, SVC, "--htb-finish", "200us");
+	CHECK_EQ(o.htb_finish_ns, 200000, "finish");
+	OK(&o, DEV, SVC, "--backend", "htb", "--htb-finish", "1ms");
+	CHECK_EQ(o.htb_finish_ns, 1000000, "finish 1ms");
+	OK(&o, DEV, SVC);
+	CHECK_EQ(o.htb_finish_ns, 0, "default: off");
+	BAD(&o, DEV, SVC, "--htb-finish", "1001us");		/* NET_RX's budget */
+	BAD(&o, DEV, SVC, "--htb-finish", "500ns");
+	BAD(&o, DEV, SVC, "--delay", "200us", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--backend", "recirc", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--backend", "edt", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--htb-dummies", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--delay", "p95", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--htb-calib", "100us", "--htb-finish", "200us");
+	BAD(&o, DEV, SVC, "--htb-finish", "soon");
+}
+
 /* --release-grid: by default T/20 within 10us..1ms wherever the hold may be
  * htb's size table (htb or auto, fixed delay, no dummies, a pool of at least
  * one class per tier); 0 turns it off; given where it cannot apply it is
@@ -384,6 +405,7 @@ int main(void)
 	test_endpoints();
 	test_delay_rules();
 	test_calib();
+	test_finish();
 	test_line_cpu();
 	test_release_grid();
 	test_carriers();

@@ -176,11 +176,12 @@ inside() {
 	# The BPF unit tests of the base data path, on this kernel's verifier
 	# and helpers (edt_tstamp fails on < 6.11 without the restore fix;
 	# carriers loads the carriers' batch loop, which only a run with
-	# carriers on makes the verifier check).
+	# carriers on makes the verifier check; htb_finish the rescuer with
+	# --htb-finish's rounds, in the clone path and the batch loop).
 	# Not bpf_splitter: its htb pool-exhaustion check assumes the class is
 	# still in debt at the next test run, which TCG's slow runs break.
 	local bad=""
-	for t in parse reply rescuer scoreboard trust generation proto edt_tstamp carriers; do
+	for t in parse reply rescuer scoreboard trust generation proto edt_tstamp carriers htb_finish; do
 		"$BUILD/tests/test_bpf_$t" >"/tmp/bpf_$t.out" 2>&1 || bad="$bad $t: $(tail -n 3 "/tmp/bpf_$t.out")"
 	done
 	[ -z "$bad" ] && echo "VM_OK bpf unit tests" || { echo "VM_FAIL bpf unit tests:$bad"; failed=1; }
