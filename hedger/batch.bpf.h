@@ -151,8 +151,9 @@ static __always_inline int carrier_emit(struct __sk_buff *skb, struct hedger_bat
  * hedge of each of its requests still pending. The carrier itself is
  * dropped. With --htb-finish it comes out early: while a request of its
  * batch is still pending it goes round the line until the step is due
- * (an answered batch costs no spin). Every round counts the answered
- * requests before the first pending one again. */
+ * (an answered batch costs no spin). The answered requests before the
+ * first pending one are counted by the first round that sees them
+ * (@e->settled), not again by later ones. */
 static __always_inline int carrier_release(struct __sk_buff *skb, struct hedger_batch *e,
 					   __u64 step)
 {
