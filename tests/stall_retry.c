@@ -25,23 +25,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timeutil.h"
+
 #define STALL_RETRY_RUNS 3
 #define STALL_MS 50.0
 
 static atomic_bool probe_stop;
 static _Atomic uint64_t probe_worst_ns;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void *probe_run(void *arg)
 {
-	uint64_t due = now_ns();
+	uint64_t due = time_mono_ns();
 
 	(void)arg;
 	while (!atomic_load(&probe_stop)) {
@@ -52,11 +46,11 @@ static void *probe_run(void *arg)
 		ts.tv_sec = (time_t)(due / 1000000000ULL);
 		ts.tv_nsec = (long)(due % 1000000000ULL);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		late = now_ns() - due;
+		late = time_mono_ns() - due;
 		if (late > atomic_load(&probe_worst_ns))
 			atomic_store(&probe_worst_ns, late);
 		if (late > 1000000)	/* the missed steps are one stall, not many */
-			due = now_ns();
+			due = time_mono_ns();
 	}
 	return NULL;
 }

@@ -5,8 +5,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,65 +217,4 @@ uint32_t harness_id(const void *buf)
 	const uint8_t *b = buf;
 
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-/* The stall probe: sleeps to absolute 1 ms deadlines and keeps the worst
- * wake-up lateness. SCHED_OTHER like the test's client, so it sees what
- * the client would: the VM losing its CPUs, a throttled cgroup, a load
- * that keeps this process off the CPUs. */
-static atomic_bool probe_stop;
-static _Atomic uint64_t probe_worst_ns;
-
-static void *probe_run(void *arg)
-{
-	struct timespec next;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!atomic_load(&probe_stop)) {
-		uint64_t due, late;
-
-		next.tv_nsec += 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_nsec -= 1000000000;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-		due = (uint64_t)next.tv_sec * 1000000000ULL + (uint64_t)next.tv_nsec;
-		late = harness_now_ns() - due;
-		if (late > atomic_load(&probe_worst_ns))
-			atomic_store(&probe_worst_ns, late);
-		if (late > 1000000) {	/* skip the missed steps, count them once */
-			clock_gettime(CLOCK_MONOTONIC, &next);
-		}
-	}
-	return NULL;
-}
-
-int harness_trials(const char *name, const char *server, void (*trial)(const char *server))
-{
-	double worst_ms = 0;
-
-	for (int i = 1; i <= HARNESS_TRIALS; i++) {
-		int before = check_failures;
-		pthread_t probe;
-		double late_ms;
-
-		atomic_store(&probe_stop, false);
-		atomic_store(&probe_worst_ns, 0);
-		REQUIRE(pthread_create(&probe, NULL, probe_run, NULL) == 0, "stall probe thread");
-		trial(server);
-		atomic_store(&probe_stop, true);
-		pthread_join(probe, NULL);
-		late_ms = (double)atomic_load(&probe_worst_ns) / 1e6;
-		printf("trial %d: the stall probe woke at worst %.1f ms late\n", i, late_ms);
-		if (check_failures == before || late_ms <= HARNESS_STALL_MS)
-			return check_done(name);
-		printf("trial %d failed while the machine stalled (%.1f ms > %.0f ms): "
-		       "its failures above do not count; again\n", i, late_ms, HARNESS_STALL_MS);
-		check_failures = before;
-		worst_ms = late_ms > worst_ms ? late_ms : worst_ms;
-	}
-	check_skip("the machine stalled in all %d trials (the probe up to %.1f ms late): "
-		   "nothing measured", HARNESS_TRIALS, worst_ms);
 }

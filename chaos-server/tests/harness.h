@@ -34,18 +34,6 @@ void harness_collect(struct harness *h, int ms);
 /* harness_stat - the value of "@key=" in the last stats line of stdout, or -1. */
 long long harness_stat(const struct harness *h, const char *key);
 
-/* harness_trials - run @trial(@server) as one trial; a trial that failed
- * while the machine itself stalled is run again (up to HARNESS_TRIALS).
- * "Stalled": a thread of this process, sleeping in 1 ms steps beside the
- * trial, woke more than HARNESS_STALL_MS late, so the client measuring the
- * server could not run either (seen in CI: unit tests 100x slower for a
- * minute). A trial that fails on a machine that did not stall fails the
- * test at once; when every trial stalled the test is skipped (77) with the
- * lateness. Returns check_done(@name)'s exit code. */
-#define HARNESS_TRIALS 4
-#define HARNESS_STALL_MS 30.0
-int harness_trials(const char *name, const char *server, void (*trial)(const char *server));
-
 /* harness_socket - a UDP client socket of @family (AF_INET/AF_INET6), -1 on error. */
 int harness_socket(int family);
 /* harness_send - send @len bytes to 127.0.0.1 (or ::1 for an AF_INET6 @fd):@port. */

@@ -1,8 +1,5 @@
 /* --pause-every/--pause-for: the server stops answering for the pause (like a
- * stop-the-world GC) and answers what it held right after it.
- *
- * A trial that fails while the machine itself stalls is run again
- * (harness_trials). */
+ * stop-the-world GC) and answers what it held right after it. */
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -11,7 +8,7 @@
 
 #define N 240          /* one request every 5 ms for 1.2 s */
 
-static void trial(const char *server)
+int main(int argc, char **argv)
 {
 	const char *args[] = { "-b", "127.0.0.1", "-p", "0", "--fast", "0", "--fault-rate", "0",
 			       "--pause-every", "400ms", "--pause-for", "150ms", "--pause-jitter", "0", NULL };
@@ -20,7 +17,7 @@ static void trial(const char *server)
 	double worst = 0;
 	uint8_t buf[16];
 
-	harness_start(&h, server, args);
+	harness_start(&h, argv[1], args);
 	fd = harness_socket(AF_INET);
 	for (uint32_t i = 0; i < N; i++) {
 		uint64_t t0 = harness_now_ns();
@@ -46,10 +43,5 @@ static void trial(const char *server)
 	rc = harness_stop(&h, SIGTERM);
 	CHECK(rc == 0, "exit status %d", rc);
 	CHECK(harness_stat(&h, "pauses") >= 2, "pauses=%lld", harness_stat(&h, "pauses"));
-}
-
-int main(int argc, char **argv)
-{
-	(void)argc;
-	return harness_trials("test_pause", argv[1], trial);
+	return check_done("test_pause");
 }
