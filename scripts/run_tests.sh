@@ -16,4 +16,5 @@ fi
 meson compile -C "$build"
 # A test that failed while the machine stalled runs again (tests/stall_retry.c).
 build_abs=$(cd "$build" && pwd)
+# meson names its logs after the wrapper: meson-logs/testlog-stall-retry.*
 meson test -C "$build" --print-errorlogs --wrapper "$build_abs/tests/stall-retry" "$@"
