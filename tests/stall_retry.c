@@ -15,16 +15,15 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "timeutil.h"
 
 #define STALL_RETRY_RUNS 3
@@ -39,17 +38,14 @@ static void *probe_run(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&probe_stop)) {
-		struct timespec ts;
 		uint64_t late;
 
-		due += 1000000;
-		ts.tv_sec = (time_t)(due / 1000000000ULL);
-		ts.tv_nsec = (long)(due % 1000000000ULL);
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		due += NSEC_PER_MSEC;
+		time_sleep_until_ns(due);
 		late = time_mono_ns() - due;
 		if (late > atomic_load(&probe_worst_ns))
 			atomic_store(&probe_worst_ns, late);
-		if (late > 1000000)	/* the missed steps are one stall, not many */
+		if (late > NSEC_PER_MSEC)	/* the missed steps are one stall, not many */
 			due = time_mono_ns();
 	}
 	return NULL;
@@ -97,8 +93,8 @@ int main(int argc, char **argv)
 		if (!probing)
 			return rc;
 		pthread_join(probe, NULL);
-		late_ms = (double)atomic_load(&probe_worst_ns) / 1e6;
-		if (rc == 0 || rc == 77 || late_ms <= STALL_MS)
+		late_ms = (double)atomic_load(&probe_worst_ns) / NSEC_PER_MSEC;
+		if (rc == 0 || rc == CHECK_SKIP || late_ms <= STALL_MS)
 			return rc;
 		fprintf(stderr, "stall-retry: run %d failed (status %d) while the machine stalled "
 			"(a 1 ms sleeper woke %.1f ms late)%s\n", run, rc, late_ms,

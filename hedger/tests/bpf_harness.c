@@ -40,7 +40,7 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->id_be = cfg->id_be;
 	t->skel->rodata->cfg_backend = (uint32_t)cfg->backend;
 	t->skel->rodata->cfg_proto = (uint32_t)cfg->proto;
-	t->skel->rodata->cfg_delay_ns = cfg->delay_ns ? cfg->delay_ns : 10000000;
+	t->skel->rodata->cfg_delay_ns = cfg->delay_ns ? cfg->delay_ns : TB_DELAY_NS_DEFAULT;
 	t->skel->rodata->cfg_id_offset = cfg->id_offset;
 	t->skel->rodata->cfg_id_width = cfg->id_width ? cfg->id_width : 4;
 	t->skel->rodata->cfg_id_be = cfg->id_be;

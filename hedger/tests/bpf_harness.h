@@ -26,13 +26,15 @@
 #define TB_PORT 9999
 #define TB_CPORT 40000
 
+#define TB_DELAY_NS_DEFAULT 10000000ULL	/* T when tb_cfg.delay_ns is 0: 10 ms */
+
 struct tb_cfg {
 	int backend;
 	uint32_t id_offset, id_width;
 	bool id_be;
 	uint32_t sb_size;	/* scoreboard slots, a power of two >= 4; 0: default */
 	uint32_t classes;
-	uint64_t delay_ns;
+	uint64_t delay_ns;	/* 0: TB_DELAY_NS_DEFAULT */
 	uint32_t line_ifindex;	/* 0: the private netns's loopback (1) */
 	uint64_t htb_rate_Bps;	/* 0: 1.5 MB/s */
 	uint64_t htb_stab_hold_ns;	/* !0: htb line with a size table (two passes) */

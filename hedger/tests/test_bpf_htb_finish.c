@@ -151,7 +151,7 @@ static void grid_case(void)
 		tier = (v.htb_class - 1) / 8;
 		if (tb_counter(&t, HC_GRID_ROUNDED) == before) {
 			CHECK(id > 1 || tier == 0, "id %u: not dense, tier %u", id, tier);
-			CHECK(v.release_ns == v.send_ns + 10000000, "id %u: not dense, plan send + T (10 ms)", id);
+			CHECK(v.release_ns == v.send_ns + TB_DELAY_NS_DEFAULT, "id %u: not dense, plan send + T", id);
 			continue;
 		}
 		rounded++;
@@ -164,7 +164,7 @@ static void grid_case(void)
 		CHECK(out + FINISH_NS < grid_due + step, "id %u: tier %u later than needed", id, tier);
 	}
 	CHECK(rounded >= 1, "no request was dense (all 8 more than G/2 apart)");
-	printf("grid: %llu of 7 dense requests rounded\n", (unsigned long long)rounded);
+	printf("grid: %llu of the 7 requests after the first rounded\n", (unsigned long long)rounded);
 	tb_close(&t);
 }
 
