@@ -45,6 +45,31 @@ t_exit_trap() {
 trap t_exit_trap EXIT
 trap 'exit 1' INT TERM
 
+# wait_exit PID SECONDS WHAT [LOG] - wait for the child PID like `wait PID`
+# and return its status; if it has not ended within SECONDS, print where it
+# is stuck (state, wait channel, signal masks, kernel stacks of its threads)
+# and LOG, kill it and fail: a hang becomes a diagnosable failure, not a
+# timeout.
+wait_exit() {
+	local pid=$1 i=0 st t
+	while [ $i -lt $(($2 * 10)) ]; do
+		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
+		{ [ -z "$st" ] || [ "$st" = Z ]; } && { wait "$pid"; return; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	{
+		echo "# $3: pid $pid still running after $2 s"
+		ps -o pid,ppid,stat,wchan:32,etime,args -p "$pid" --ppid "$pid"
+		grep -E '^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt)' "/proc/$pid/status"
+		for t in /proc/"$pid"/task/*; do echo "# task ${t##*/}:"; cat "$t/stack"; done
+		[ -n "${4:-}" ] && { echo "# $4:"; cat "$4"; }
+	} >&2 2>/dev/null
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	fail "$3: did not end within $2 s"
+}
+
 # work_dir - make a scratch directory, removed on exit, into T_WORK. Call it
 # in the test's own shell, not in $(...), where the removal would be
 # registered in a subshell.

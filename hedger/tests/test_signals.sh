@@ -67,7 +67,7 @@ assert_clean() {
 for sig in HUP QUIT USR1 USR2 ALRM TERM; do
 	start
 	kill -s "$sig" $HPID
-	wait $HPID; rc=$?
+	wait_exit $HPID 60 "hedger after SIG$sig" "$out"; rc=$?
 	[ $rc = 0 ] || { cat "$out"; fail "exit status $rc after SIG$sig"; }
 	grep -q "^final: " "$out" || fail "no final: line after SIG$sig"
 	assert_clean "after SIG$sig"
@@ -149,7 +149,7 @@ for ms in 0 5 10 20 40 60 90 130 180 250; do
 	# TERM, not INT: a background job of a script starts with SIGINT
 	# ignored, and an INT before the hedger installs its handler is lost.
 	kill -TERM $HPID 2>/dev/null
-	wait $HPID
+	wait_exit $HPID 60 "hedger after SIGTERM ${ms}ms into the setup" "$out"
 	ip -n "$NS_C" link show | grep -q "khd" && { cat "$out"; fail "SIGTERM ${ms}ms into the setup left a line"; }
 	[ -e "$STATE" ] && fail "SIGTERM ${ms}ms into the setup left the state file"
 	[ "$HOOK" = tc ] && [ "$(our_filters ingress)$(our_filters egress)" != 00 ] &&
