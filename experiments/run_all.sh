@@ -7,7 +7,8 @@
 #                       per arm (default: quick, 2000/100/3, about 5 minutes)
 #   --experiments LIST  comma-separated subset of E1,...,E8, E1lo, E3L (default: all;
 #                       "gate" is the CI regression gate's baseline + kernel,
-#                       "gate-kernel" its kernel arm alone)
+#                       "gate-kernel" its kernel arm alone, "gate-apart" E3's
+#                       baseline with client and server on different CPUs)
 #   --trials N          trials per arm (overrides the profile)
 #   --requests N        measured requests per trial (overrides the profile)
 #   --warmup N          warm-up requests per trial (overrides the profile)
@@ -119,7 +120,7 @@ HEDGER_HOLD_OPTS=""
 [ -z "$o_warmup" ] || WARMUP=$o_warmup
 EXPERIMENTS=${EXPERIMENTS:-$ALL_EXPERIMENTS}
 for e in $EXPERIMENTS; do
-  [[ " $ALL_EXPERIMENTS gate gate-kernel " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1, E1lo, E2, E3, E3L, E4 to E8, gate, gate-kernel)"
+  [[ " $ALL_EXPERIMENTS gate gate-kernel gate-apart " == *" $e "* ]] || usage_error "unknown experiment '$e' (E1, E1lo, E2, E3, E3L, E4 to E8, gate, gate-kernel, gate-apart)"
 done
 [ "$(id -u)" = 0 ] || ra_die "root is needed for the network-namespace lab"
 if [ -n "$OUT" ] && [ -e "$OUT" ]; then
@@ -206,6 +207,11 @@ if [[ " $EXPERIMENTS " == *" E3L "* ]]; then
     EXPERIMENTS=$(echo " $EXPERIMENTS " | sed 's/ E3L / /; s/^ *//; s/ *$//')
     E3L_NOTE=$e3l_why
   fi
+fi
+# gate-apart pins client and server to two different CPUs.
+if [[ " $EXPERIMENTS " == *" gate-apart "* ]] && ! taskset -c "$APART_CLIENT_CPU,$APART_SERVER_CPU" true 2>/dev/null; then
+  ra_log "gate-apart not run: CPUs $APART_CLIENT_CPU and $APART_SERVER_CPU are not both available"
+  EXPERIMENTS=$(echo " $EXPERIMENTS " | sed 's/ gate-apart / /; s/^ *//; s/ *$//')
 fi
 SERVER_ADDR=198.18.0.2   # rewritten from the lab below; for meta only until then
 ra_meta_write

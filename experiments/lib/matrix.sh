@@ -31,6 +31,8 @@ ra_profile() {
   ALL_EXPERIMENTS="E1 E1lo E2 E3 E3L E4 E5 E6 E7 E8"   # E1lo: lib/e1lo.sh; E6/E7: lib/realproto.sh; E8: lib/e8.sh
   E3L_CPU=0        # E3L: the CPU of client and server
   E3L_LINE_CPU=1   # E3L: the CPU of the hedger's delay line (--line-cpu)
+  APART_CLIENT_CPU=0   # gate-apart: the client's CPU
+  APART_SERVER_CPU=1   # gate-apart: the server's CPU
 }
 
 # ra_arms EXPERIMENT - print the arms of an experiment, one per line.
@@ -64,6 +66,11 @@ ra_arms() {
     gate)  # the CI regression gate (experiments/regression/): no app arm
       echo "baseline|baseline|0|$DELAY|$b|faults||"
       echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
+    gate-apart)  # the gate's placement reference for E3's P50: E3's baseline
+      # with client and server pinned to different CPUs, the placement the
+      # scheduler may also choose unpinned (experiments/regression/README.md);
+      # run_all.sh drops it on a machine with one CPU
+      echo "baseline|baseline|0|$DELAY|$b|clean|--pin $APART_CLIENT_CPU|" ;;
     gate-kernel)  # the gate's kernel arm alone, to measure its variance
       echo "kernel|baseline|1|$DELAY|$b|faults||" ;;
     E5)  # hedge-delay sweep

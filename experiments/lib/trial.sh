@@ -158,6 +158,8 @@ ra_trial_body() {
     pin_server=(taskset -c "$E3L_CPU")
     line_opts=(--line-cpu "$E3L_LINE_CPU")
     [ "${E3L_LINE_POLL:-0}" = 0 ] || line_opts+=(--line-poll)
+  elif [ "$exp" = gate-apart ]; then
+    pin_server=(taskset -c "$APART_SERVER_CPU")   # the client has --pin APART_CLIENT_CPU
   fi
   # shellcheck disable=SC2046
   ip netns exec "$SERVER_NS" "${pin_server[@]}" "$SERVER_BIN" -b "$SERVER_ADDR" -p "$PORT" $(ra_server_opts "$server") \

@@ -2,7 +2,9 @@
 # gate.sh - the CI latency regression gate (meson suite "regression"): a
 # short baseline + kernel-hedged run in a fresh namespaced lab on the default
 # backend, with faults (gate) and without (E3 and E3L, do-no-harm; run_all.sh
-# leaves E3L out on a machine with one CPU or no htb), judged by check.sh.
+# leaves E3L out on a machine with one CPU or no htb; gate-apart, E3's
+# baseline with client and server on different CPUs, is the placement
+# reference for E3's P50), judged by check.sh.
 # Exit 0 pass, 1 fail, 77 skip (no root, no network namespaces, or no
 # delay-line backend on this kernel).
 #
@@ -31,11 +33,11 @@ tmp=$T_WORK
 echo "gate: backends available: $avail (running on the default: auto)"
 rc=0
 "$root/experiments/run_all.sh" --no-bootstrap --no-build --no-figures --build-dir "$build" \
-  --experiments gate,E3,E3L --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "${GATE_TRIALS:-2}" \
+  --experiments gate,gate-apart,E3,E3L --requests "${GATE_REQUESTS:-2000}" --warmup 0 --trials "${GATE_TRIALS:-2}" \
   --out "$tmp/run" > "$tmp/run_all.log" 2>&1 || rc=$?
 if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
   echo "GATE FAIL: run_all.sh exited $rc:"; tail -n 15 "$tmp/run_all.log"; exit 1
 fi
-grep -E '^\| (baseline|kernel) ' "$tmp/run/summary.md" || true
+grep -E '^## |^\| (baseline|kernel) ' "$tmp/run/summary.md" | grep -B1 '^| ' | grep -v '^--' || true
 sed -n '/^## E3L\{0,1\} do-no-harm/,/^## [^E]/p' "$tmp/run/summary.md" | grep '^| [PM]\|^## E3' || true
 "$here/check.sh" "$tmp/run"

@@ -90,6 +90,37 @@ if "$check" "$d" > "$d/out" 2>&1; then fail "E3L trials without E3L rows passed"
 grep -q 'GATE FAIL: no E3L baseline and kernel' "$d/out" || fail "E3L missing: $(cat "$d/out")"
 unset GATE_E3L_P50_MARGIN_US GATE_E3L_P99_MARGIN_US GATE_E3L_P999_MARGIN_US GATE_E3L_MAX_MARGIN_US
 
+# E3's P50 against the gate-apart baseline (client and server on different
+# CPUs): the slower of the two baselines is the reference. Kernel P50 0.250 ms
+# is 235 us over the baseline, which fails alone; with an apart baseline of
+# 0.140 ms it is 110 us over the reference and passes; 0.261 ms (121 us) fails.
+# apart_run DIR KERNEL_P50 [APART_P50 [BASELINE_P50]]
+apart_run() {
+  good "$1"
+  sed -i "s/^E3,kernel,,2,0,4000,4000,0.018,/E3,kernel,,2,0,4000,4000,$2,/; s/^E3,baseline,,2,0,4000,4000,0.015,/E3,baseline,,2,0,4000,4000,${4:-0.015},/" "$1/summary.csv"
+  echo 'gate-apart,baseline,1,ok,raw/i.csv,,0,0,2000,0,,50.0,5.0,0,0' >> "$1/manifest.csv"
+  echo "gate-apart,baseline,,2,0,4000,4000,${3:-0.140},0.200,0.400,1.000,2.000,,,,,,0,0,0.00,0" >> "$1/summary.csv"
+}
+d=$tmp/apart-good; apart_run "$d" 0.250
+"$check" "$d" > "$d/out" || fail "E3 P50 within the apart reference failed: $(cat "$d/out")"
+grep -q 'gate ok:   E3 do-no-harm P50: kernel 0.250 ms - reference 0.140 ms (the slower of baseline 0.015 and baseline apart 0.140) = +110 us' "$d/out" \
+  || fail "apart reference not used: $(cat "$d/out")"
+d=$tmp/apart-alone; good "$d"; sed -i 's/^E3,kernel,,2,0,4000,4000,0.018,/E3,kernel,,2,0,4000,4000,0.250,/' "$d/summary.csv"
+if "$check" "$d" > "$d/out" 2>&1; then fail "E3 P50 +235 us without an apart baseline passed"; fi
+d=$tmp/apart-bad; apart_run "$d" 0.261
+if "$check" "$d" > "$d/out" 2>&1; then fail "E3 P50 121 us over the apart reference passed: $(cat "$d/out")"; fi
+grep -q 'GATE FAIL: E3 do-no-harm P50: .* = +121 us > 120 us' "$d/out" || fail "apart-bad: $(cat "$d/out")"
+# An apart baseline faster than the unpinned one is not the reference.
+d=$tmp/apart-faster; apart_run "$d" 0.250 0.010 0.140
+"$check" "$d" > "$d/out" || fail "apart faster than baseline: $(cat "$d/out")"
+grep -q 'E3 do-no-harm P50: .* = +110 us' "$d/out" || fail "apart-faster: $(cat "$d/out")"
+d=$tmp/apart-missing; apart_run "$d" 0.018; sed -i '/^gate-apart,/d' "$d/summary.csv"
+if "$check" "$d" > "$d/out" 2>&1; then fail "gate-apart trials without a summary row passed"; fi
+grep -q 'GATE FAIL: gate-apart trials but no gate-apart baseline' "$d/out" || fail "apart-missing: $(cat "$d/out")"
+# The apart baseline is no reference for P99 and above: 500 ms at P99 still fails.
+d=$tmp/apart-p99; apart_run "$d" 0.018; sed -i 's/^\(E3,kernel,,2,0,4000,4000,0.018,0.020\),0.030,/\1,500.000,/' "$d/summary.csv"
+if "$check" "$d" > "$d/out" 2>&1; then fail "E3 P99 500 ms passed with an apart baseline"; fi
+
 # Margins come from the environment too (the CI may widen them knowingly).
 if GATE_P99_MARGIN_MS=0.05 "$check" "$tmp/good" > /dev/null; then fail "a 0.05 ms P99 margin passed 12.1 ms"; fi
 if GATE_E3_P99_MARGIN_US=5 "$check" "$tmp/good" > /dev/null; then fail "a 5 us E3 P99 margin passed 11 us"; fi
