@@ -21,6 +21,8 @@
 #                       the release grid is; meta)
 #   --htb-finish D      hedger --htb-finish D (htb releases D early, BPF holds
 #                       a hedge still due until its planned release; meta)
+#   --line-shape S      hedger --line-shape S (veth or macvlan: where htb's
+#                       releases meet the rescuer; meta)
 #   --keep-awake        keep CPUs out of idle during the run (lab.sh
 #                       --keep-awake; recorded in meta)
 #   --line-poll         E3L's kernel arm with hedger --line-poll (the line's
@@ -69,6 +71,7 @@ E3L_LINE_POLL=0
 RELEASE_GRID=""      # --release-grid: added to HEDGER_HOLD_OPTS
 CARRIERS=""          # --carriers: added to HEDGER_HOLD_OPTS
 HTB_FINISH=""        # --htb-finish: added to HEDGER_HOLD_OPTS
+LINE_SHAPE=""        # --line-shape: added to HEDGER_HOLD_OPTS
 OUT=""
 BUILD=${BUILD_DIR:-build}
 DO_BOOTSTRAP=1
@@ -93,6 +96,7 @@ while [ $# -gt 0 ]; do
     --backend) need "$@"; [[ $2 =~ ^(auto|netem|edt|htb|recirc)$ ]] || usage_error "invalid --backend '$2': auto, netem, edt, htb or recirc"; BACKEND=$2; shift ;;
     --htb-hold) need "$@"; [[ $2 =~ ^(size-table|dummies)$ ]] || usage_error "invalid --htb-hold '$2': size-table or dummies"; HTB_HOLD=$2; shift ;;
     --carriers) need "$@"; [[ $2 =~ ^(on|off)$ ]] || usage_error "invalid --carriers '$2': on or off"; CARRIERS=$2; shift ;;
+    --line-shape) need "$@"; [[ $2 =~ ^(veth|macvlan)$ ]] || usage_error "invalid --line-shape '$2': veth or macvlan"; LINE_SHAPE=$2; shift ;;
     --htb-finish) need "$@"; [[ $2 =~ ^[0-9]+(us|ms)$ ]] || usage_error "invalid --htb-finish '$2': a duration, e.g. 200us"; HTB_FINISH=$2; shift ;;
     --release-grid) need "$@"; [[ $2 =~ ^(0|[0-9]+(us|ms))$ ]] || usage_error "invalid --release-grid '$2': 0 (off) or a duration, e.g. 100us"; RELEASE_GRID=$2; shift ;;
     --keep-awake) KEEP_AWAKE=1 ;;
@@ -115,6 +119,7 @@ HEDGER_HOLD_OPTS=""
 [ -z "$RELEASE_GRID" ] || HEDGER_HOLD_OPTS="$HEDGER_HOLD_OPTS --release-grid $RELEASE_GRID"
 [ -z "$CARRIERS" ] || HEDGER_HOLD_OPTS="$HEDGER_HOLD_OPTS --carriers $CARRIERS"
 [ -z "$HTB_FINISH" ] || HEDGER_HOLD_OPTS="$HEDGER_HOLD_OPTS --htb-finish $HTB_FINISH"
+[ -z "$LINE_SHAPE" ] || HEDGER_HOLD_OPTS="$HEDGER_HOLD_OPTS --line-shape $LINE_SHAPE"
 [ -z "$o_trials" ] || { TRIALS=$o_trials; SWEEP_TRIALS=$o_trials; }
 [ -z "$o_requests" ] || REQUESTS=$o_requests
 [ -z "$o_warmup" ] || WARMUP=$o_warmup

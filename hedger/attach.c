@@ -67,6 +67,9 @@ static void print_banner(const struct instance *in, const struct attach_opts *o)
 		       (unsigned long long)o->release_grid_ns / 1000);
 	if (in->skel && in->skel->rodata->cfg_batch)
 		printf("carriers: on (dense requests of one grid step share one packet in the line, per CPU)\n");
+	if (in->line.m_ifindex)
+		printf("line shape: macvlan %s on %s holds the HTB (a release meets the rescuer in one softirq pass)\n",
+		       in->line.m, in->line.a);
 	printf("hook: %s, delay line %s/%s, delay %lluus, pid %d\n",
 	       in->hook == HOOK_TCX ? "tcx" : "tc", in->line.a, in->line.b,
 	       (unsigned long long)o->delay_ns / 1000, (int)getpid());

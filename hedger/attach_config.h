@@ -15,6 +15,7 @@ struct config_env {
 	int ifindex;		/* the client-side dev */
 	int l2_len;		/* bytes before the IP header on it */
 	int line_a_ifindex, line_b_ifindex;
+	int line_m_ifindex;	/* the line's macvlan (--line-shape macvlan), else 0 */
 	uint64_t htb_rate_Bps;	/* the line's R (htb) */
 	uint32_t htb_charge_bytes;	/* its size table's charge, 0: none (htb) */
 };

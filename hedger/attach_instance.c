@@ -64,6 +64,7 @@ static int line_for(struct instance *in, const struct attach_opts *o, int backen
 {
 	struct line_cfg lc = {
 		.backend = backend,
+		.macvlan = o->line_macvlan && backend == HEDGER_BACKEND_HTB,
 		.delay_ns = o->delay_ns,
 		.classes = (uint32_t)o->classes,
 		.htb_rate_Bps = config_htb_rate(o),
@@ -206,6 +207,9 @@ static int attach_hooks(struct instance *in, const struct attach_opts *o)
 	 * arrive before the program that handles it. */
 	err = hook_attach(&in->hooks[INST_RESCUER], in->hook,
 			  bpf_program__fd(sk->progs.hedger_rescuer), in->line.b_ifindex, true);
+	if (!err && in->line.m_ifindex)
+		err = hook_attach(&in->hooks[INST_RESCUER_LOWER], in->hook,
+				  bpf_program__fd(sk->progs.hedger_rescuer), in->line.a_ifindex, false);
 	if (!err)
 		err = hook_attach(&in->hooks[INST_REPLY_FILTER], in->hook,
 				  bpf_program__fd(sk->progs.hedger_reply_filter), in->ifindex, true);
@@ -271,6 +275,7 @@ int instance_setup(struct instance *in, const struct attach_opts *o)
 	env.l2_len = l2_len;
 	env.line_a_ifindex = in->line.a_ifindex;
 	env.line_b_ifindex = in->line.b_ifindex;
+	env.line_m_ifindex = in->line.m_ifindex;
 	env.htb_rate_Bps = config_htb_rate(o);
 	env.htb_charge_bytes = config_htb_charge(o);
 	err = config_load(&in->skel, o, &env);
@@ -316,6 +321,7 @@ void instance_stop(struct instance *in, const struct attach_opts *o, volatile si
 	line_poll_stop(&in->poll);
 	hook_detach(&in->hooks[INST_SPLITTER]);
 	hook_detach(&in->hooks[INST_RESCUER]);
+	hook_detach(&in->hooks[INST_RESCUER_LOWER]);
 	line_destroy(&in->nl, &in->line);
 	if (in->skel && in->hooks[INST_REPLY_FILTER].attached) {
 		hedged = !stats_read_counters(bpf_map__fd(in->skel->maps.counters), cnt) &&

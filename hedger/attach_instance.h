@@ -16,7 +16,9 @@
 
 struct hedger_bpf;
 
-enum { INST_RESCUER, INST_REPLY_FILTER, INST_SPLITTER, INST_HOOKS };
+/* INST_RESCUER_LOWER: the rescuer again at the line's a end's egress
+ * (--line-shape macvlan), where the macvlan's releases arrive. */
+enum { INST_RESCUER, INST_RESCUER_LOWER, INST_REPLY_FILTER, INST_SPLITTER, INST_HOOKS };
 
 struct instance {
 	struct hedger_bpf *skel;

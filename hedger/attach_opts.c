@@ -78,6 +78,11 @@ void aopts_usage(FILE *f)
 		"                              work (parking, releases) on CPU N, off the\n"
 		"                              CPUs that send: the clone goes to the line's\n"
 		"                              receive queue, steered by RPS (own device only)\n"
+		"      --line-shape veth|macvlan  htb (auto: if chosen): macvlan puts the line's\n"
+		"                              HTB on a macvlan on the line's veth, so a release\n"
+		"                              reaches the rescuer in the same softirq pass\n"
+		"                              (veth: a second pass, which the kernel may give\n"
+		"                              to ksoftirqd); default veth\n"
 		"      --line-poll             with --line-cpu: keep that CPU polling the line's\n"
 		"                              receive queue, so handing a clone over needs no\n"
 		"                              IPI (an IPI costs the sender ~10 us in some VMs);\n"
@@ -291,7 +296,7 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 enum { O_ID_OFF = 256, O_ID_WIDTH, O_ID_ENDIAN, O_SB, O_CLASSES, O_CALIB, O_FINISH, O_HOOK, O_NONEIGH,
        O_RPOLICY, O_DMIN, O_DMAX, O_DPERIOD, O_BUDGET, O_BURST, O_TIED, O_PROTO, O_CGROUP,
        O_HTB_DUMMIES, O_LINE_CPU, O_LINE_POLL, O_RELEASE_GRID,
-       O_CARRIERS };
+       O_CARRIERS, O_LINE_SHAPE };
 
 static int check_rules(struct attach_opts *o, const struct adaptive_given *ag);
 
@@ -312,6 +317,7 @@ int aopts_parse(int argc, char **argv, struct attach_opts *o)
 		{ "htb-dummies", no_argument, NULL, O_HTB_DUMMIES },
 		{ "line-cpu", required_argument, NULL, O_LINE_CPU },
 		{ "line-poll", no_argument, NULL, O_LINE_POLL },
+		{ "line-shape", required_argument, NULL, O_LINE_SHAPE },
 		{ "release-grid", required_argument, NULL, O_RELEASE_GRID },
 		{ "carriers", required_argument, NULL, O_CARRIERS },
 		{ "hook", required_argument, NULL, O_HOOK },
@@ -492,6 +498,16 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 	case O_LINE_POLL:
 		o->line_poll = true;
 		return 0;
+	case O_LINE_SHAPE:
+		if (!strcmp(arg, "veth"))
+			o->line_macvlan = false;
+		else if (!strcmp(arg, "macvlan"))
+			o->line_macvlan = true;
+		else {
+			log_error("--line-shape: '%s' is not veth or macvlan", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case O_CARRIERS:
 		if (!strcmp(arg, "on"))
 			o->carriers = 1;
@@ -595,6 +611,11 @@ static int check_delay(struct attach_opts *o, const struct adaptive_given *ag)
 			o->release_grid_ns = AOPTS_GRID_MIN_NS;
 		if (o->release_grid_ns > AOPTS_GRID_MAX_NS)
 			o->release_grid_ns = AOPTS_GRID_MAX_NS;
+	}
+	/* The poll packet enters at a and must meet the rescuer at b only. */
+	if (o->line_macvlan && ((o->backend != HEDGER_BACKEND_HTB && o->backend != -1) || o->line_poll)) {
+		log_error("--line-shape macvlan needs the htb backend (or auto), without --line-poll");
+		return -EINVAL;
 	}
 	if (o->line_poll && !o->line_cpu_on) {
 		log_error("--line-poll needs --line-cpu N (the CPU that polls)");

@@ -69,6 +69,7 @@ struct attach_opts {
 	bool line_cpu_on;	/* --line-cpu given: */
 	uint64_t line_cpu;	/* the CPU that runs the line's work (RPS on its b end) */
 	bool line_poll;		/* --line-poll: that CPU polls the line's receive queue */
+	bool line_macvlan;	/* --line-shape macvlan: htb's qdisc on a macvlan on the line */
 	uint64_t release_grid_ns;	/* releases of dense requests rounded up to it, 0: off;
 					 * after aopts_parse: --release-grid, or by default
 					 * T / 20 (10us..1ms) where the hold is htb's size table */

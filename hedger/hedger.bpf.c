@@ -534,7 +534,7 @@ int hedger_rescuer(struct __sk_buff *skb)
 	now = bpf_ktime_get_ns();
 	if (hedger_line_hold(s, now)) {
 		count(HC_RECIRC_ROUNDS);
-		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+		return bpf_redirect(cfg_line_rounds_ifindex ?: skb->ifindex, BPF_F_INGRESS);
 	}
 	/* Another replica: rewrite the destination before redirect_neigh, whose
 	 * FIB lookup then finds the replica's next hop. Rewritten before the

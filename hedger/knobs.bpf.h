@@ -11,6 +11,10 @@ const volatile __u32 cfg_id_width = 4;
 const volatile __u8 cfg_id_be = 0;
 const volatile __u32 cfg_l2_len = 14;
 const volatile __u32 cfg_line_ifindex = 0;	/* where clones are sent */
+const volatile __u32 cfg_line_rounds_ifindex = 0;	/* !0: a clone going round the line again enters
+							 * this device's ingress (the b end), 0: the
+							 * device it arrived on (--line-shape macvlan
+							 * releases arrive at the a end's egress) */
 const volatile __u32 cfg_out_ifindex = 0;	/* client-side dev: where hedges leave */
 const volatile __u32 cfg_redirect_neigh = 1;	/* 0: plain bpf_redirect, keep the L2 header */
 const volatile __u64 cfg_stale_ns = 2000000000;	/* a request older than this is forgotten */

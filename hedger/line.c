@@ -84,12 +84,23 @@ int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, s
 		err = -ENODEV;
 		goto fail;
 	}
-	err = line_qdisc(nl, cfg, l->a_ifindex);
+	if (cfg->macvlan) {
+		/* khd<ifindex>m: the a end's name with its last letter m */
+		snprintf(l->m, sizeof(l->m), "%.*sm", (int)strlen(l->a) - 1, l->a);
+		err = nl_macvlan_create(nl, l->m, l->a_ifindex);
+		if (!err && !(l->m_ifindex = (int)if_nametoindex(l->m)))
+			err = -ENODEV;
+		if (err)
+			goto fail;
+	}
+	err = line_qdisc(nl, cfg, l->m_ifindex ? l->m_ifindex : l->a_ifindex);
 	l->qdisc_failed = err != 0;
 	if (!err)
 		err = nl_link_set_up(nl, l->b_ifindex);
 	if (!err)
 		err = nl_link_set_up(nl, l->a_ifindex);
+	if (!err && l->m_ifindex)
+		err = nl_link_set_up(nl, l->m_ifindex);
 	if (!err)
 		return 0;
 fail:

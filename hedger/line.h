@@ -1,10 +1,13 @@
 /* line.h: the delay line's kernel objects: a veth pair khd<ifindex>a/b in
- * the current netns, both up, MTU LINE_MTU, with the backend's qdisc on the a end:
+ * the current netns, both up, MTU LINE_MTU, with the backend's qdisc on the a end
+ * (htb with --line-shape macvlan: on a macvlan khd<ifindex>m on top of a, whose
+ * transmit hands a released clone to a's TC egress inside the same softirq
+ * pass, where veth would hand it to b's backlog and a second pass):
  *   htb    - HTB root 1: with leaf classes 1:1..1:N, rate = ceil = R, burst 1
  *   edt    - sch_fq root
  *   netem  - netem root with delay T
  *   recirc - no qdisc (clones go straight to b's ingress)
- * Deleting the a end deletes the pair and its qdiscs. */
+ * Deleting the a end deletes the pair, the macvlan and their qdiscs. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,8 +21,9 @@
 #define LINE_MTU 65535
 
 struct line {
-	char a[IFNAMSIZ], b[IFNAMSIZ];
+	char a[IFNAMSIZ], b[IFNAMSIZ], m[IFNAMSIZ];
 	int a_ifindex, b_ifindex;
+	int m_ifindex;		/* the macvlan (--line-shape macvlan), else 0 */
 	int created;
 	bool qdisc_failed;	/* line_create failed at the backend's qdisc: the
 				 * kernel lacks it (the veth pair itself worked) */
@@ -27,6 +31,7 @@ struct line {
 
 struct line_cfg {
 	int backend;
+	bool macvlan;		/* --line-shape macvlan (htb): the qdisc on a macvlan on a */
 	uint64_t delay_ns;
 	uint32_t classes;	/* htb pool size */
 	uint64_t htb_rate_Bps;

@@ -143,6 +143,24 @@ int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t 
 	return nl_talk(nl, nlh);
 }
 
+int nl_macvlan_create(struct nl_handle *nl, const char *name, int lower_ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *linkinfo, *data;
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)lower_ifindex);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_talk(nl, nlh);
+}
+
 int nl_link_set_up(struct nl_handle *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

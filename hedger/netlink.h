@@ -21,6 +21,9 @@ void nl_close(struct nl_handle *nl);
  * @txqlen, MTU @mtu on both ends (0: the kernel's default). */
 int nl_veth_create(struct nl_handle *nl, const char *a, const char *b, uint32_t txqlen,
 		   uint32_t mtu);
+/* nl_macvlan_create - a macvlan @name on @lower_ifindex in private mode:
+ * everything it sends goes to the lower device's transmit, inline. */
+int nl_macvlan_create(struct nl_handle *nl, const char *name, int lower_ifindex);
 int nl_link_set_up(struct nl_handle *nl, int ifindex);
 int nl_link_delete(struct nl_handle *nl, int ifindex);
 

@@ -39,6 +39,7 @@ ra_meta_write() {
     echo "release_grid=${RELEASE_GRID:-default}"
     echo "carriers=${CARRIERS:-default}"
     echo "htb_finish=${HTB_FINISH:-0}"
+    echo "line_shape=${LINE_SHAPE:-veth}"
     echo "e4_backends=$E4_BACKENDS"
     echo "lab_topology=pair"
     echo "server_addr=$SERVER_ADDR:$PORT"

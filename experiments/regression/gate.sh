@@ -10,8 +10,8 @@
 #
 # Usage: experiments/regression/gate.sh BUILD_DIR
 # Knobs (environment): GATE_REQUESTS (2000), GATE_TRIALS (2), and the margins
-# of check.sh. About 90 s here: 2 trials x (baseline 21 s + kernel 5 s + E3 and
-# E3L 4 x 2 s) + setup.
+# of check.sh. About 65-90 s here: 2 trials x (baseline 21 s + kernel 5 s + E3
+# and E3L 4 x 2 s + gate-apart 1 s) + setup.
 # No warm-up: every request is in the raw CSV, so each hedge can be accounted
 # for (check.sh).
 set -euo pipefail

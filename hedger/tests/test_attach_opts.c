@@ -226,6 +226,23 @@ static void test_finish(void)
 	BAD(&o, DEV, SVC, "--htb-finish", "soon");
 }
 
+/* --line-shape: veth by default; macvlan only where the line is htb's
+ * (htb or auto), not with --line-poll, whose poll packet enters at a. */
+static void test_line_shape(void)
+{
+	OK(&o, DEV, SVC);
+	CHECK(!o.line_macvlan, "default: veth");
+	OK(&o, DEV, SVC, "--line-shape", "macvlan");
+	CHECK(o.line_macvlan, "macvlan");
+	OK(&o, DEV, SVC, "--backend", "htb", "--line-shape", "macvlan", "--htb-dummies");
+	OK(&o, DEV, SVC, "--backend", "recirc", "--line-shape", "veth");
+	CHECK(!o.line_macvlan, "veth given");
+	BAD(&o, DEV, SVC, "--backend", "recirc", "--line-shape", "macvlan");
+	BAD(&o, DEV, SVC, "--backend", "edt", "--line-shape", "macvlan");
+	BAD(&o, DEV, SVC, "--backend", "htb", "--line-cpu", "1", "--line-poll", "--line-shape", "macvlan");
+	BAD(&o, DEV, SVC, "--line-shape", "bridge");
+}
+
 /* --release-grid: by default T/20 within 10us..1ms wherever the hold may be
  * htb's size table (htb or auto, fixed delay, no dummies, a pool of at least
  * one class per tier); 0 turns it off; given where it cannot apply it is
@@ -406,6 +423,7 @@ int main(void)
 	test_delay_rules();
 	test_calib();
 	test_finish();
+	test_line_shape();
 	test_line_cpu();
 	test_release_grid();
 	test_carriers();

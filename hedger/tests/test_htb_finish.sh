@@ -22,21 +22,44 @@
 #  - answered, 40 requests the sink answers at once: no round (unless a
 #    reply came later than T - D, then that request was rightly held);
 #  - --htb-finish with --htb-calib: one error line, exit 2, no line.
+# Argument: the line's shape, veth (default) or macvlan (--line-shape: the
+# releases meet the rescuer at khd<if>a's egress, and a round goes to b's
+# ingress from there).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/labenv.sh"
 BUILD=${HEDGER_BUILD:?set by meson}
 T_MS=10; G_US=1000; D_US=1000
+SHAPE=${1:-veth}
 
 labenv_two_cpu_pair
 labenv_expect_usage_error "--htb-finish needs" \
 	attach --dev "$DEV_C" --service "$SVC" --htb-calib 100us --htb-finish ${D_US}us
 
 ip netns exec "$NS_C" "$BUILD/hedger" attach --dev "$DEV_C" --service "$SVC" --delay ${T_MS}ms \
-	--backend htb --release-grid ${G_US}us --htb-finish ${D_US}us --interval 0 >"$out" 2>&1 &
+	--backend htb --release-grid ${G_US}us --htb-finish ${D_US}us --line-shape "$SHAPE" --interval 0 >"$out" 2>&1 &
 HPID=$!; track $HPID
 wait_line "$out" "^backend: htb" 10 || { cat "$out"; fail "hedger did not start"; }
 stat() { H stats --dev "$DEV_C" | awk -v k="$1" '$1 == k { print $2 }'; }
+line=$(sed -n 's/.*delay line \(khd[0-9]*\)a\/.*/\1/p' "$out")
+[ -n "$line" ] || { cat "$out"; fail "no delay line named in the hedger's output"; }
+if [ "$SHAPE" = macvlan ]; then
+	# The HTB on the macvlan, none on the veth end, and the rescuer also at
+	# a's egress (where the macvlan's releases arrive).
+	ip -n "$NS_C" -d link show "${line}m" | grep -q macvlan || fail "no macvlan ${line}m"
+	tc -n "$NS_C" qdisc show dev "${line}m" | grep -q "qdisc htb" || fail "no HTB on ${line}m"
+	tc -n "$NS_C" qdisc show dev "${line}a" | grep -q "qdisc htb" && fail "HTB on ${line}a too"
+	# With TCX, the rescuer has two links (b's ingress, a's egress): this
+	# test runs alone (is_parallel: false), so its hedger's rescuer is the
+	# only one; bpftool 7.1 lists links without their device.
+	if grep -q "^hook: tcx" "$out"; then
+		links=$(for rid in $(bpftool prog show | awk '/^[0-9]+: .*name hedger_rescuer / { sub(/:/, "", $1); print $1 }'); do
+			bpftool link show | grep -c "prog $rid\b"; done)
+		[ "$links" = 2 ] || fail "rescuer links per program: '$(echo $links)', want one program with 2 (b ingress, a egress)"
+	fi
+else
+	ip -n "$NS_C" link show "${line}m" >/dev/null 2>&1 && fail "a macvlan ${line}m with the veth shape"
+fi
 
 # run LABEL N INTERVAL [--reply] - N requests from CPU 0 to a sink; the
 # sink's lines in $WORK/LABEL.
