@@ -111,7 +111,8 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_replicas = (uint32_t)o->any_replicas;
 	r->cfg_tied = o->tied != 0;
 	r->cfg_proto = o->proto;
-	/* recirc parks clones on the line's b end, the others on a. */
+	/* recirc parks clones on the line's b end, the others on a (or on the
+	 * macvlan on a: --line-shape macvlan). */
 	r->cfg_line_ifindex = (uint32_t)(env->backend == HEDGER_BACKEND_RECIRC ?
 					 env->line_b_ifindex :
 					 env->line_m_ifindex ? env->line_m_ifindex : env->line_a_ifindex);
