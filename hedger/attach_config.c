@@ -116,10 +116,9 @@ static void set_knobs(struct hedger_bpf *skel, const struct attach_opts *o,
 	r->cfg_line_ifindex = (uint32_t)(env->backend == HEDGER_BACKEND_RECIRC ?
 					 env->line_b_ifindex :
 					 env->line_m_ifindex ? env->line_m_ifindex : env->line_a_ifindex);
-	/* With the macvlan, releases meet the rescuer at a's egress: rounds go
-	 * to b's ingress, where the rescuer also is. */
-	r->cfg_line_rounds_ifindex = env->line_m_ifindex ? (uint32_t)env->line_b_ifindex : 0;
-	r->cfg_tied_ifindex = (uint32_t)env->line_b_ifindex;
+	/* Tied copies and rounds go to b's ingress (with the macvlan a round
+	 * starts at a's egress, where its releases meet the rescuer). */
+	r->cfg_line_b_ifindex = (uint32_t)env->line_b_ifindex;
 	/* --line-cpu: clones enter at b's receive queue, which RPS steers. */
 	/* The size table: every clone enters there, where the rescuer sets
 	 * its length for the first pass (the splitter never runs the line). */

@@ -504,7 +504,7 @@ static int parse_one(struct attach_opts *o, int opt, const char *arg, struct ada
 		else if (!strcmp(arg, "macvlan"))
 			o->line_macvlan = true;
 		else {
-			log_error("--line-shape: '%s' is not veth or macvlan", arg);
+			log_error("bad --line-shape '%s': veth or macvlan", arg);
 			return -EINVAL;
 		}
 		return 0;

@@ -208,7 +208,7 @@ static __always_inline int carrier_release(struct __sk_buff *skb, struct hedger_
 		if (early) {
 			BATCH_ONCE(e->settled) = (__u16)i;
 			count(HC_RECIRC_ROUNDS);
-			return bpf_redirect(cfg_line_rounds_ifindex ?: skb->ifindex, BPF_F_INGRESS);
+			return bpf_redirect(cfg_line_b_ifindex, BPF_F_INGRESS);
 		}
 		if (carrier_emit(skb, e, i, &r, s, c, now, step))
 			break;

@@ -119,7 +119,7 @@ static __always_inline int tied_copies(struct __sk_buff *skb, __u32 svc)
 			break;
 		}
 		skb->mark = HEDGER_MARK_TIED;
-		if (!bpf_clone_redirect(skb, cfg_tied_ifindex, BPF_F_INGRESS)) {
+		if (!bpf_clone_redirect(skb, cfg_line_b_ifindex, BPF_F_INGRESS)) {
 			replica_count(svc, slot, false);
 			count(HC_TIED_COPIES);
 			sent++;
@@ -534,7 +534,7 @@ int hedger_rescuer(struct __sk_buff *skb)
 	now = bpf_ktime_get_ns();
 	if (hedger_line_hold(s, now)) {
 		count(HC_RECIRC_ROUNDS);
-		return bpf_redirect(cfg_line_rounds_ifindex ?: skb->ifindex, BPF_F_INGRESS);
+		return bpf_redirect(cfg_line_b_ifindex, BPF_F_INGRESS);
 	}
 	/* Another replica: rewrite the destination before redirect_neigh, whose
 	 * FIB lookup then finds the replica's next hop. Rewritten before the

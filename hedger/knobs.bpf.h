@@ -11,10 +11,6 @@ const volatile __u32 cfg_id_width = 4;
 const volatile __u8 cfg_id_be = 0;
 const volatile __u32 cfg_l2_len = 14;
 const volatile __u32 cfg_line_ifindex = 0;	/* where clones are sent */
-const volatile __u32 cfg_line_rounds_ifindex = 0;	/* !0: a clone going round the line again enters
-							 * this device's ingress (the b end), 0: the
-							 * device it arrived on (--line-shape macvlan
-							 * releases arrive at the a end's egress) */
 const volatile __u32 cfg_out_ifindex = 0;	/* client-side dev: where hedges leave */
 const volatile __u32 cfg_redirect_neigh = 1;	/* 0: plain bpf_redirect, keep the L2 header */
 const volatile __u64 cfg_stale_ns = 2000000000;	/* a request older than this is forgotten */
@@ -42,5 +38,6 @@ const volatile __u32 cfg_adaptive = 0;		/* 1: per-service delay from the "policy
 const volatile __u32 cfg_budget = 0;		/* 1: hedges limited by the "budget" map */
 const volatile __u32 cfg_replicas = 0;		/* 1: some service has replicas (NAT paths on) */
 const volatile __u32 cfg_tied = 0;		/* 1: some service is in tied mode */
-const volatile __u32 cfg_tied_ifindex = 0;	/* the line's b end: tied copies reach the rescuer */
+const volatile __u32 cfg_line_b_ifindex = 0;	/* the line's b end, where the rescuer is: tied
+						 * copies and rounds of the line enter its ingress */
 const volatile __u32 cfg_line_poll = 0;		/* 1: --line-poll (the rescuer keeps the poll packet going) */

@@ -85,8 +85,7 @@ int line_create(struct nl_handle *nl, int ifindex, const struct line_cfg *cfg, s
 		goto fail;
 	}
 	if (cfg->macvlan) {
-		/* khd<ifindex>m: the a end's name with its last letter m */
-		snprintf(l->m, sizeof(l->m), "%.*sm", (int)strlen(l->a) - 1, l->a);
+		state_line_macvlan_name(ifindex, l->m);
 		err = nl_macvlan_create(nl, l->m, l->a_ifindex);
 		if (!err && !(l->m_ifindex = (int)if_nametoindex(l->m)))
 			err = -ENODEV;

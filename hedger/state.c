@@ -27,6 +27,11 @@ void state_line_names(int ifindex, char *a, char *b)
 	snprintf(b, IFNAMSIZ, "khd%db", ifindex);
 }
 
+void state_line_macvlan_name(int ifindex, char *m)
+{
+	snprintf(m, IFNAMSIZ, "khd%dm", ifindex);
+}
+
 int state_write(const struct hedger_state_file *s)
 {
 	char path[256], tmp[300];

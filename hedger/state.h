@@ -42,3 +42,6 @@ bool state_pid_alive(const struct hedger_state_file *s);
 bool state_pid_is_hedger(int pid);
 /* state_line_names - "khd<ifindex>a"/"b": the veth pair name for @ifindex. */
 void state_line_names(int ifindex, char *a, char *b);
+/* state_line_macvlan_name - "khd<ifindex>m": the line's macvlan on its a end
+ * (--line-shape macvlan; deleted with a). */
+void state_line_macvlan_name(int ifindex, char *m);

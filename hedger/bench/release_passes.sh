@@ -10,8 +10,7 @@
 #            (results/bench/e3-placement-20261203/NOTE.md).
 #   macvlan  HTB on a macvlan (mode private) on top of a veth; its transmit
 #            calls dev_queue_xmit on its lower device inline, so a hook at that
-#            device's TC egress runs
-#            inside the same NET_TX pass.
+#            device's TC egress runs inside the same NET_TX pass.
 #
 #   ns (khrp-XXXX):  vline (veth, HTB) <==> vpeer     hook: vpeer ingress
 #                    mvline (macvlan, HTB) --> lower (veth) <==> lpeer
@@ -21,8 +20,9 @@
 # 64 kbit (one 100-byte packet per 12.5 ms), so every packet after a burst's
 # first leaves on a watchdog expiry; the hook is a one-instruction classic
 # BPF filter in direct-action mode returning TC_ACT_SHOT (no action modules
-# needed), and clsact's drop counter shows that the packets got there. Per watchdog expiry on a
-# CPU: did NET_RX get raised on that CPU before its NET_TX pass ended.
+# needed), and clsact's drop counter shows that the packets got there. Per
+# watchdog expiry on a CPU: did NET_RX get raised on that CPU before its
+# NET_TX pass ended.
 # Needs root, perf, iproute2, macvlan and HTB. Everything lives in a
 # namespace of its own, removed on exit; tracefs is mounted only if it was
 # not, and unmounted again.

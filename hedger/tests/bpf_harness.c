@@ -64,7 +64,7 @@ int tb_open(struct tb *t, const struct tb_cfg *cfg)
 	t->skel->rodata->cfg_budget = cfg->budget;
 	t->skel->rodata->cfg_replicas = cfg->replicas;
 	t->skel->rodata->cfg_tied = cfg->tied;
-	t->skel->rodata->cfg_tied_ifindex = 1;
+	t->skel->rodata->cfg_line_b_ifindex = 1;
 	if (cfg->sb_size) {
 		bpf_map__set_max_entries(t->skel->maps.scoreboard, cfg->sb_size / HEDGER_SB_WAYS);
 		t->skel->rodata->cfg_sb_mask = cfg->sb_size / HEDGER_SB_WAYS - 1;
